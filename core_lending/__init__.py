@@ -1,0 +1,1 @@
+"""The lending service: credit granting, pricing, drawdown, disbursement, repayment."""

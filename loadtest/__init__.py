@@ -1,0 +1,1 @@
+"""Locust load scenarios of the credit path."""

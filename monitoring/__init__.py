@@ -1,0 +1,1 @@
+"""Probes on server and client, alert rules, dashboards and traces."""

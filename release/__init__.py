@@ -1,0 +1,1 @@
+"""Grey (canary) release engine: spec, analysis, controller, traffic providers."""
