@@ -40,7 +40,10 @@ class BusinessMetrics:
         )
         self._stuck = Gauge(
             names.DISBURSEMENTS_STUCK, "Disbursements pending longer than 10 minutes.",
-            ["track"], registry=registry, multiprocess_mode="max",
+            ["track"], registry=registry,
+            # The latest count wins, whichever process measured it; a recycled worker
+            # must not pin an old maximum forever.
+            multiprocess_mode="mostrecent",
         )
         self._replays = Counter(
             names.IDEMPOTENT_REPLAYS.removesuffix("_total"),

@@ -3,28 +3,48 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Flask, Response, g, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
 
-from . import names
+from . import multiprocess, names
 from .business import BusinessMetrics
+from .client import ClientMetrics
+
+__all__ = ["ServerProbe", "UNMATCHED_ROUTE", "OTHER_METHOD"]
+
+# Route label for requests no URL rule matched (404, 405): the raw path would let any
+# scanner create unbounded series.
+UNMATCHED_ROUTE = "unmatched"
+# OpenTelemetry's value for methods outside the known set, for the same reason.
+OTHER_METHOD = "_OTHER"
+_KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+_START = "_lendops_probe_start"
+_METHOD = "_lendops_probe_method"
+
+
+def _method_label(method: str) -> str:
+    return method if method in _KNOWN_METHODS else OTHER_METHOD
 
 
 class ServerProbe:
-    """Measures every request of a Flask app and exposes ``/metrics``."""
+    """Measures every request of a Flask app and exposes ``/metrics``.
+
+    Works in one process and under gunicorn with several workers: when
+    ``PROMETHEUS_MULTIPROC_DIR`` was set before prometheus-client was imported, /metrics
+    merges every worker's values (see :mod:`monitoring.probe.multiprocess`).
+    """
 
     def __init__(self, *, version: str, track: str, registry: CollectorRegistry | None = None) -> None:
         self.version = version
         self.track = track
         self.registry = registry if registry is not None else CollectorRegistry()
         self.business = BusinessMetrics(track=track, registry=self.registry)
+        self.client = ClientMetrics(track=track, registry=self.registry)
         self._duration = Histogram(
             names.HTTP_DURATION, "Duration of HTTP server requests.",
             ["http_route", "http_request_method", "http_response_status_code", "track"],
@@ -34,39 +54,59 @@ class ServerProbe:
             names.HTTP_ACTIVE, "HTTP server requests in flight.",
             ["http_request_method", "track"], registry=self.registry, multiprocess_mode="livesum",
         )
-        build = Gauge(
+        # livemax: one sample however many workers, and a dead worker's file goes away
+        # with it (a restart with another version must not leave the old one behind).
+        self._build = Gauge(
             names.BUILD_INFO, "Build of the lending service; always 1.", ["version", "track"],
-            registry=self.registry, multiprocess_mode="max",
+            registry=self.registry, multiprocess_mode="livemax",
         )
-        build.labels(version=version, track=track).set(1)
+        self._build_child = self._build.labels(version=version, track=track)
+        self._build_child.set(1)
 
-    def init_app(self, app: Flask) -> None:
-        app.before_request(self._before)
-        app.teardown_request(self._teardown)
+    def init_app(self, app: Flask, *, metrics_path: str = "/metrics") -> None:
+        """Measure ``app``'s requests and serve the exposition at ``metrics_path``."""
+        multiprocess.is_multiprocess()  # a misconfigured worker fails at start, not at scrape
+        # First in line, so a request answered by an earlier hook (auth, fault injection)
+        # is still measured: injected 5xx answers are exactly what a canary judge needs.
+        app.before_request_funcs.setdefault(None, []).insert(0, self._before)
         app.after_request(self._after)
-        app.add_url_rule("/metrics", "metrics", self._metrics)
+        app.teardown_request(self._teardown)
+        app.add_url_rule(metrics_path, "metrics", self._metrics)
         app.extensions["lendops_probe"] = self
 
     def _before(self) -> None:
-        g._probe_start = time.perf_counter()
-        self._active.labels(http_request_method=request.method, track=self.track).inc()
+        method = _method_label(request.method)
+        g.setdefault(_START, time.perf_counter())
+        if _METHOD not in g:
+            setattr(g, _METHOD, method)
+            self._active.labels(http_request_method=method, track=self.track).inc()
 
     def _after(self, response: Response) -> Response:
-        start = g.pop("_probe_start", None)
+        start = g.pop(_START, None)
         if start is not None:
-            route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+            rule = request.url_rule
             self._duration.labels(
-                http_route=route,
-                http_request_method=request.method,
+                http_route=rule.rule if rule is not None else UNMATCHED_ROUTE,
+                http_request_method=_method_label(request.method),
                 http_response_status_code=str(response.status_code),
                 track=self.track,
             ).observe(time.perf_counter() - start)
-            g._probe_done = True
         return response
 
     def _teardown(self, exc: BaseException | None) -> None:
-        if "_probe_start" in g or g.get("_probe_done"):
-            self._active.labels(http_request_method=request.method, track=self.track).dec()
+        method = g.pop(_METHOD, None)
+        if method is not None:
+            self._active.labels(http_request_method=method, track=self.track).dec()
 
     def _metrics(self) -> Response:
-        return Response(generate_latest(self.registry), mimetype=CONTENT_TYPE_LATEST)
+        # A preloaded app set the gauge in the master; forked workers start from an
+        # empty file, so the worker that answers the scrape asserts it again.
+        self._build_child.set(1)
+        return self.exposition(request.headers.get("Accept"))
+
+    def exposition(self, accept: str | None = None) -> Response:
+        """The current exposition as a response (Prometheus text, or OpenMetrics when
+        the scraper asks for it)."""
+        registry: Any = multiprocess.exposition_registry(self.registry)
+        encoder, content_type = choose_encoder(accept or "")
+        return Response(encoder(registry), content_type=content_type)
