@@ -33,6 +33,8 @@ class FakeState:
     business_delay_s: float = 0.0
     #: Answer 500 problem+json to every nth /v1 business request (0: never).
     fail_every: int = 0
+    decision: str = "approved"
+    loan_status: str = "active"
     requests: list[dict[str, Any]] = field(default_factory=list)
     telemetry_batches: list[list[dict[str, Any]]] = field(default_factory=list)
     idempotency: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
@@ -89,7 +91,7 @@ def build_app(state: FakeState) -> Flask:
     @app.post("/v1/credit/applications")
     def applications() -> Any:
         cid = request.get_json()["customer_id"]
-        return jsonify({"application_id": f"a{next(ids)}", "customer_id": cid, "decision": "approved",
+        return jsonify({"application_id": f"a{next(ids)}", "customer_id": cid, "decision": state.decision,
                         "score": 705, "grade": "A", "line_fen": 5_000_000, "apr_bps": 480,
                         "reasons": [], "scorecard_version": "fake-1"}), 201
 
@@ -118,7 +120,7 @@ def build_app(state: FakeState) -> Flask:
 
     @app.get("/v1/loans/<loan_id>")
     def loan(loan_id: str) -> Any:
-        return jsonify({"loan_id": loan_id, "status": "active", "principal_fen": 100_000, "outstanding_fen": 100_000})
+        return jsonify({"loan_id": loan_id, "status": state.loan_status, "principal_fen": 100_000, "outstanding_fen": 100_000})
 
     @app.get("/v1/loans/<loan_id>/schedule")
     def schedule(loan_id: str) -> Any:
