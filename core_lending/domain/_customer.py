@@ -181,7 +181,6 @@ class CustomerProfile:
     def from_dict(cls, data: dict[str, Any]) -> CustomerProfile:
         """Build from the API's JSON object (extra keys such as ``name`` are ignored)."""
         values = _pick(data, _PROFILE_FIELDS, prefix="")
-        values["labels"] = Labels.from_dict(values["labels"]) if isinstance(values["labels"], dict) else values["labels"]
         if "frozen" in data:
             values["frozen"] = data["frozen"]
         return cls(**values)

@@ -51,11 +51,12 @@ village known for four years, relationship B, repaying on time, earning 60,000 C
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TypeVar
 
 from ._customer import (
     CreditRecord,
@@ -65,7 +66,10 @@ from ._customer import (
     RepaymentHistory,
     Segment,
 )
+from ._errors import ValidationError
 from ._money import require_int
+
+K = TypeVar("K")
 
 
 class Grade(StrEnum):
@@ -93,7 +97,7 @@ class ScoreResult:
     reasons: tuple[str, ...]
 
 
-def _frozen(mapping: Mapping) -> Mapping:  # type: ignore[type-arg]
+def _frozen(mapping: Mapping[K, int]) -> Mapping[K, int]:
     return MappingProxyType(dict(mapping))
 
 
@@ -120,7 +124,8 @@ class Scorecard:
         for name in ("segment_points", "relationship_points", "repayment_points", "fraud_points"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         if not self.grade_a_min > self.grade_b_min > self.grade_c_min:
-            raise ValueError("grade thresholds must be strictly decreasing from A to C")
+            raise ValidationError("grade_a_min", "grade thresholds must fall strictly from A to C",
+                                  reason="invalid")
 
     def grade_for(self, score: int) -> Grade:
         if score >= self.grade_a_min:
@@ -201,7 +206,8 @@ def _spans(bands: tuple[tuple[int, int], ...]) -> list[tuple[int, int | None, in
     return out
 
 
-def _band(bands: tuple[tuple[int, int], ...], value: int, text) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def _band(bands: tuple[tuple[int, int], ...], value: int,
+          text: Callable[[int, int | None], str]) -> tuple[str, int]:
     for lo, hi, pts in reversed(_spans(bands)):
         if value >= lo:
             return text(lo, hi), pts
