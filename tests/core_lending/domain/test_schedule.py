@@ -144,8 +144,9 @@ def test_equal_installments_are_equal_but_the_last(principal: int, apr: int, ter
     s = build_schedule(principal, apr, term, RepaymentMethod.EQUAL_INSTALLMENT, START)
     head = {i.total_fen for i in s.installments[:-1]}
     assert len(head) == 1
-    # the residue the last one absorbs is a few fen, never a real payment difference
-    assert abs(s.installments[-1].total_fen - head.pop()) <= term
+    # the residue the last one absorbs is rounding only: at most a fen per period for the
+    # payment's rounding plus one for the interest's, each grown by at most (1 + i) ** n < 2
+    assert abs(s.installments[-1].total_fen - head.pop()) <= 2 * term
 
 
 @given(principal=st.integers(100_000, 5_000_000), apr=st.integers(100, 1500), term=st.integers(1, 36),
