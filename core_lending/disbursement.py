@@ -1,0 +1,124 @@
+"""The disbursement worker: pays pending loans exactly once, across processes.
+
+A loan is claimed by inserting its ``disbursement_claims`` row (primary key = loan id)
+in a write transaction; only the winner pays. The outcome is written with the payout
+row (also keyed by loan id) in one transaction that locks the credit line and the loan:
+paid → active; failed → the reservation is released back to the line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import domain as d
+from .loan_book import ledger, locked_line
+from .payment_rail import PaymentRail, PayoutResult
+from .runtime import Runtime, naive_utc
+from .store.models import DisbursementClaim, Loan, Payout
+
+__all__ = ["DisbursementWorker"]
+
+log = logging.getLogger("core_lending.disbursement")
+PENDING = d.LoanStatus.PENDING_DISBURSEMENT.value
+
+
+class DisbursementWorker:
+    def __init__(self, rt: Runtime, rail: PaymentRail, *, batch: int = 20, name: str | None = None) -> None:
+        self.rt = rt
+        self.rail = rail
+        self.batch = batch
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{rt.settings.track}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="disbursement-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        interval = self.rt.settings.worker_poll_ms / 1000
+        while not self._stop.is_set():
+            try:
+                if self.run_once() == 0:
+                    self._stop.wait(interval)
+            except Exception as exc:  # the worker must outlive a database hiccup
+                log.warning("disbursement pass failed: %s: %s", type(exc).__name__, exc)
+                self._stop.wait(max(interval, 1.0))
+
+    # --- one pass ------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Claim, pay and settle what is pending; returns how many loans this worker paid or failed."""
+        with self.rt.db.read() as s:
+            ids = list(s.scalars(
+                select(Loan.id).outerjoin(DisbursementClaim, DisbursementClaim.loan_id == Loan.id)
+                .where(Loan.status == PENDING, DisbursementClaim.loan_id.is_(None))
+                .order_by(Loan.id).limit(self.batch)))
+        done = 0
+        for loan_id in ids:
+            if self._stop.is_set():
+                break
+            amount = self._claim(loan_id)
+            if amount is None:
+                continue
+            result = self.rail.pay(reference=f"loan-{loan_id}", amount_fen=amount)
+            self._settle(loan_id, result)
+            done += 1
+        self._report_stuck()
+        return done
+
+    def _claim(self, loan_id: int) -> int | None:
+        try:
+            with self.rt.db.write() as s:
+                loan = s.get(Loan, loan_id)
+                if loan is None or loan.status != PENDING or s.get(DisbursementClaim, loan_id) is not None:
+                    return None
+                s.add(DisbursementClaim(loan_id=loan_id, worker=self.name, claimed_at=naive_utc(self.rt.clock())))
+                return loan.principal_fen
+        except IntegrityError:  # another process claimed it first (PostgreSQL race)
+            return None
+
+    def _settle(self, loan_id: int, result: PayoutResult) -> None:
+        now = self.rt.clock()
+        stamp = naive_utc(now)
+        with self.rt.db.write() as s:
+            loan = s.get(Loan, loan_id)
+            assert loan is not None
+            line = locked_line(s, loan.customer_id)
+            s.refresh(loan, with_for_update=True)
+            seconds = max(0.0, (stamp - loan.created_at).total_seconds())
+            if result.ok:
+                loan.status = d.next_status(d.LoanStatus(loan.status), d.LoanEvent.DISBURSED).value
+                loan.disbursed_at = stamp
+            else:
+                loan.status = d.next_status(d.LoanStatus(loan.status), d.LoanEvent.PAYOUT_FAILED).value
+                loan.failure_reason = result.reason or "payout_failed"
+                released = loan.outstanding_fen
+                loan.outstanding_fen = 0
+                assert line is not None
+                line.used_fen -= released
+                ledger(s, loan, "release", amount_fen=released, principal_delta_fen=-released, now=stamp)
+            s.add(Payout(loan_id=loan_id, outcome="paid" if result.ok else "failed", amount_fen=loan.principal_fen,
+                         rail_reference=result.reference, seconds_to_disburse=int(seconds), created_at=stamp))
+        self.rt.metrics.disbursement(seconds=seconds, outcome="paid" if result.ok else "failed")
+
+    def _report_stuck(self) -> None:
+        cutoff = naive_utc(self.rt.clock()) - timedelta(seconds=self.rt.settings.stuck_after_s)
+        with self.rt.db.read() as s:
+            count = s.scalar(select(func.count(Loan.id)).where(Loan.status == PENDING, Loan.created_at < cutoff))
+        self.rt.metrics.stuck_disbursements(int(count or 0))

@@ -1,0 +1,121 @@
+"""Idempotent execution of money-moving requests (unique (action, scope, key) records).
+
+1. Claim: insert a ``running`` record in its own short transaction. If one exists: a
+   different request hash → ``IdempotencyKeyReused`` (422); ``done`` → replay the stored
+   answer byte for byte; ``running`` → wait (bounded) for it to finish, then replay, or
+   ``IdempotencyInProgress`` (409) if it is still running.
+2. Execute: the operation and the record's completion commit in ONE transaction, so a
+   stored answer exists exactly when its effects do.
+3. Client errors (4xx) are stored too, so a retry gets the same answer; anything else
+   deletes the claim so the client may retry with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import IdempotencyInProgress, IdempotencyKeyReused
+from .runtime import Runtime, naive_utc
+from .store.models import IdempotencyRecord
+
+__all__ = ["StoredResponse", "request_hash", "run_idempotent"]
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: str
+    replayed: bool = False
+
+
+def request_hash(route: str, payload: Any) -> str:
+    text = json.dumps({"route": route, "body": payload}, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+Operation = Callable[[Session], tuple[int, str]]
+RenderError = Callable[[Exception], "tuple[int, str] | None"]
+
+
+def run_idempotent(
+    rt: Runtime, *, action: str, scope: str, key: str, req_hash: str, operation: Operation,
+    render_error: RenderError, sleep: Callable[[float], None] = time.sleep,
+) -> StoredResponse:
+    db = rt.db
+    record_id: int | None = None
+    for _ in range(3):  # a lost insert race on PostgreSQL re-reads the winner's record
+        try:
+            with db.write() as s:
+                existing = _find(s, action, scope, key)
+                if existing is None:
+                    rec = IdempotencyRecord(action=action, scope=scope, key=key, request_hash=req_hash,
+                                            state="running", created_at=naive_utc(rt.clock()))
+                    s.add(rec)
+                    s.flush()
+                    record_id = rec.id
+                else:
+                    found = (existing.request_hash, existing.state, existing.status_code, existing.response_body)
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise IdempotencyInProgress("could not claim the Idempotency-Key; retry", key=key)
+
+    if record_id is None:
+        return _await(rt, action, scope, key, req_hash, found, sleep)
+
+    try:
+        with db.write() as s:
+            status, body = operation(s)
+            _complete(s, record_id, status, body, rt)
+        return StoredResponse(status, body)
+    except Exception as exc:
+        rendered = render_error(exc)
+        if rendered is None:
+            with db.write() as s:
+                s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+            raise
+        with db.write() as s:
+            _complete(s, record_id, rendered[0], rendered[1], rt)
+        return StoredResponse(*rendered)
+
+
+def _find(s: Session, action: str, scope: str, key: str) -> IdempotencyRecord | None:
+    return s.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.action == action, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
+
+
+def _complete(s: Session, record_id: int, status: int, body: str, rt: Runtime) -> None:
+    rec = s.get(IdempotencyRecord, record_id)
+    assert rec is not None
+    rec.state, rec.status_code, rec.response_body = "done", status, body
+    rec.completed_at = naive_utc(rt.clock())
+
+
+def _await(rt: Runtime, action: str, scope: str, key: str, req_hash: str,
+           found: tuple[str, str, int | None, str | None], sleep: Callable[[float], None]) -> StoredResponse:
+    deadline = time.monotonic() + rt.settings.idempotency_wait_ms / 1000
+    while True:
+        stored_hash, state, status, body = found
+        if stored_hash != req_hash:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different request", key=key)
+        if state == "done" and status is not None and body is not None:
+            return StoredResponse(status, body, replayed=True)
+        if time.monotonic() >= deadline:
+            raise IdempotencyInProgress("the first request with this Idempotency-Key is still running", key=key)
+        sleep(0.02)
+        with rt.db.read() as s:
+            rec = _find(s, action, scope, key)
+            if rec is None:  # the first attempt failed and released the key: report, don't re-run
+                raise IdempotencyInProgress("the first request with this Idempotency-Key failed; retry", key=key)
+            found = (rec.request_hash, rec.state, rec.status_code, rec.response_body)
