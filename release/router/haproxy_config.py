@@ -79,7 +79,7 @@ defaults
     option forwardfor
     retries 2
     errorfile 502 {workdir / "502.http"}
-    errorfile 503 {workdir / "503.http"}
+    errorfile 503 {workdir / "502.http"}
     errorfile 504 {workdir / "504.http"}
 
 frontend lendops_router
@@ -114,7 +114,9 @@ def write_files(
         socket=workdir / "admin.sock",
     )
     files.split_map.write_text("".join(f"{k} {v}\n" for k, v in map_entries(config)))
-    for status, reason in ((502, "Bad Gateway"), (503, "Service Unavailable"), (504, "Gateway Timeout")):
+    # HAProxy says 503 when it cannot connect to the (only) server; the router's contract
+    # is 502 for a backend that is down, so 503 is served from the 502 file.
+    for status, reason in ((502, "Bad Gateway"), (504, "Gateway Timeout")):
         (workdir / f"{status}.http").write_text(_errorfile(status, reason))
     files.config.write_text(
         render_config(config, listen=listen, files=files, workdir=workdir, **timeouts)

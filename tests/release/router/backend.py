@@ -71,7 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
             "name": self.server.name,
             "method": self.command,
             "path": self.path,
-            "headers": {k: v for k, v in self.headers.items()},
+            # Repeated headers joined as one list value (HAProxy appends its own
+            # X-Forwarded-For line rather than extending the client's).
+            "headers": {k: ", ".join(self.headers.get_all(k) or []) for k in set(self.headers.keys())},
             "body_len": len(body_in),
             "body_sha256": hashlib.sha256(body_in).hexdigest(),
         }
@@ -97,6 +99,10 @@ class _Server(ThreadingHTTPServer):
         self.name = name
         self.hits = 0
         self.lock = threading.Lock()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Proxies close idle keep-alive connections with a reset: not a test failure.
+        pass
 
 
 class Backend:

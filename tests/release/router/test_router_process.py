@@ -1,0 +1,225 @@
+"""Both router implementations, as real processes in front of real HTTP backends."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from collections import Counter
+
+import pytest
+import requests
+
+from release.router import RouterProcess
+from release.traffic import LocalRouterProvider, TrafficSplit
+
+from .backend import Backend, free_port
+
+IMPLS = [
+    "python",
+    pytest.param("haproxy", marks=pytest.mark.skipif(
+        shutil.which("haproxy") is None, reason="Debian package haproxy not installed")),
+]
+
+
+def _within_binomial(count: int, n: int, p: float) -> bool:
+    # 4.5 sigma: a false failure about once in 150,000 runs.
+    return abs(count - n * p) <= 4.5 * (n * p * (1 - p)) ** 0.5 + 1
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_split_cohort_and_sticky_assignment(impl, stable, canary, start_router, session) -> None:  # type: ignore[no-untyped-def]
+    router = start_router(stable.url, canary.url, impl, weight=0)
+    provider = LocalRouterProvider(router.admin_url)
+
+    # Weight share converges: unique keys, so each request is an independent bucket.
+    provider.apply(TrafficSplit(weight=25))
+    n = 400
+    tracks = Counter(
+        session.get(f"{router.url}/x", headers={"X-Customer-Id": uuid.uuid4().hex},
+                    timeout=5).headers["X-Lending-Track"]
+        for _ in range(n)
+    )
+    assert _within_binomial(tracks["canary"], n, 0.25), tracks
+
+    # Requests without a key are split per request at random.
+    tracks = Counter(session.get(f"{router.url}/x", timeout=5).headers["X-Lending-Track"]
+                     for _ in range(n))
+    assert _within_binomial(tracks["canary"], n, 0.25), tracks
+
+    # Cohort branches always reach canary, even at weight 0; other branches don't.
+    provider.apply(TrafficSplit(weight=0, cohort=frozenset({"JH01", "LS05"})))
+    for i in range(40):
+        branch = ("JH01", "LS05")[i % 2]
+        r = session.get(f"{router.url}/x", headers={"X-Branch-Code": branch,
+                                                    "X-Customer-Id": f"c{i}"}, timeout=5)
+        assert r.headers["X-Lending-Track"] == "canary"
+        r = session.get(f"{router.url}/x", headers={"X-Branch-Code": "QL03",
+                                                    "X-Customer-Id": f"c{i}"}, timeout=5)
+        assert r.headers["X-Lending-Track"] == "stable"
+
+    # Sticky: a key (customer id, else the Authorization header) never goes back from
+    # canary to stable while the weight grows.
+    keys = [{"X-Customer-Id": f"cust-{i}"} for i in range(60)] + [
+        {"Authorization": f"Bearer tok-{i}"} for i in range(60)]
+    seen: list[dict[int, str]] = []
+    for weight in (0, 10, 25, 50, 100):
+        provider.apply(TrafficSplit(weight=weight))
+        seen.append({i: session.get(f"{router.url}/x", headers=h, timeout=5)
+                     .headers["X-Lending-Track"] for i, h in enumerate(keys)})
+    for before, after in zip(seen, seen[1:]):
+        assert [i for i in before if before[i] == "canary" and after[i] == "stable"] == []
+    assert set(seen[0].values()) == {"stable"}
+    assert set(seen[-1].values()) == {"canary"}
+    assert 0 < list(seen[2].values()).count("canary") < len(keys)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_admin_api_and_metrics(impl, stable, canary, start_router, session) -> None:  # type: ignore[no-untyped-def]
+    router = start_router(stable.url, canary.url, impl, weight=10, cohort=["JH01"])
+    cfg = session.get(f"{router.admin_url}/config", timeout=5).json()
+    assert cfg == {"stable": stable.url, "canary": canary.url, "weight": 10,
+                   "cohort": ["JH01"], "generation": 1}
+    bad = session.put(f"{router.admin_url}/config", json={"weight": 150}, timeout=5)
+    assert bad.status_code == 422
+    assert bad.headers["Content-Type"].startswith("application/problem+json")
+    assert bad.json()["field"] == "weight"
+    new = session.put(f"{router.admin_url}/config", json={"weight": 40, "cohort": []},
+                      timeout=5).json()
+    assert (new["weight"], new["cohort"], new["generation"]) == (40, [], 2)
+    for _ in range(5):
+        session.get(f"{router.url}/x", headers={"X-Customer-Id": "c"}, timeout=5)
+    text = session.get(f"{router.admin_url}/metrics", timeout=5).text
+    assert "lendops_router_canary_weight 40.0" in text
+    assert "lendops_router_cohort_size 0.0" in text
+    assert "lendops_router_config_generation 2.0" in text
+    served = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                 if line.startswith("lendops_router_requests_total{"))
+    assert served >= 5
+    if impl == "python":
+        assert 'lendops_router_request_duration_seconds_count{track=' in text
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_down_backend_answers_502_problem_json(impl, stable, start_router, session) -> None:  # type: ignore[no-untyped-def]
+    nothing = f"http://127.0.0.1:{free_port()}"
+    router = start_router(stable.url, nothing, impl, weight=100)
+    r = session.get(f"{router.url}/v1/x", timeout=10)
+    assert r.status_code == 502
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    assert r.json()["type"] == "https://lendops.dev/problems/bad-gateway"
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_slow_backend_answers_504(impl, stable, canary, start_router, session) -> None:  # type: ignore[no-untyped-def]
+    router = start_router(stable.url, canary.url, impl, extra_args=["--read-timeout", "0.3"])
+    r = session.get(f"{router.url}/slow?delay=2", timeout=10)
+    assert r.status_code == 504
+    assert r.json()["type"] == "https://lendops.dev/problems/gateway-timeout"
+    assert session.get(f"{router.url}/fast", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_bodies_and_headers_pass_through(impl, stable, canary, start_router, session) -> None:  # type: ignore[no-untyped-def]
+    router = start_router(stable.url, canary.url, impl)
+    body = bytes(range(256)) * 12_000  # ~3 MB: above the Python router's buffer limit
+    r = session.post(f"{router.url}/echo?q=1%202", data=body,
+                     headers={"X-Customer-Id": "c1", "Idempotency-Key": "k1",
+                              "X-Forwarded-For": "10.0.0.9", "Connection": "keep-alive, X-Drop",
+                              "X-Drop": "secret", "Content-Type": "application/octet-stream"},
+                     timeout=10)
+    assert r.status_code == 200
+    echo = r.json()
+    import hashlib
+    assert echo["body_len"] == len(body)
+    assert echo["body_sha256"] == hashlib.sha256(body).hexdigest()
+    assert echo["path"] == "/echo?q=1%202"
+    headers = {k.lower(): v for k, v in echo["headers"].items()}
+    assert headers["x-customer-id"] == "c1"
+    assert headers["idempotency-key"] == "k1"
+    assert headers["x-forwarded-for"].startswith("10.0.0.9, 127.0.0.1")
+    if impl == "python":
+        assert "x-drop" not in headers  # named in Connection: hop-by-hop
+    # Chunked upload (no Content-Length) and a streamed 2 MB response.
+    r = session.post(f"{router.url}/echo", data=iter([b"a" * 70_000, b"b" * 70_000]), timeout=10)
+    assert r.json()["body_len"] == 140_000
+    r = session.get(f"{router.url}/stream?kb=2048", timeout=10)
+    assert r.status_code == 200 and len(r.content) == 2048 * 1024
+
+
+def _hammer(url: str, n: int, worker: int, failures: list[str], tracks: Counter[str],
+            lock: threading.Lock) -> None:
+    with requests.Session() as s:
+        for i in range(n):
+            headers = {"X-Customer-Id": f"w{worker}-c{i % 37}"}
+            if i % 5 == 0:
+                headers["X-Branch-Code"] = "JH01"
+            try:
+                if i % 3 == 0:
+                    r = s.post(f"{url}/v1/apply", json={"i": i}, timeout=10, headers=headers)
+                else:
+                    r = s.get(f"{url}/v1/quote?i={i}", timeout=10, headers=headers)
+                ok = r.status_code == 200 and r.json()["track"] == r.headers["X-Lending-Track"]
+                outcome = r.headers.get("X-Lending-Track", "?") if ok else f"status {r.status_code}"
+            except requests.RequestException as exc:
+                ok, outcome = False, repr(exc)
+            with lock:
+                if ok:
+                    tracks[outcome] += 1
+                else:
+                    failures.append(outcome)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_zero_failed_requests_while_split_and_backends_change(  # type: ignore[no-untyped-def]
+    impl, stable, canary, start_router
+) -> None:
+    router = start_router(stable.url, canary.url, impl)
+    provider = LocalRouterProvider(router.admin_url)
+    stable2 = Backend("stable", name="stable-2")
+    failures: list[str] = []
+    tracks: Counter[str] = Counter()
+    lock = threading.Lock()
+    workers = [threading.Thread(target=_hammer, args=(router.url, 250, w, failures, tracks, lock))
+               for w in range(4)]
+    try:
+        for t in workers:
+            t.start()
+        changes = 0
+        plan = [TrafficSplit(weight=w, cohort=frozenset(c)) for w, c in
+                [(0, ()), (10, {"JH01"}), (25, ()), (50, {"JH01", "QL03"}), (100, ()),
+                 (50, {"JH01"}), (0, ())]]
+        # Bounded: at most 40 changes, stop once the workers are done.
+        while any(t.is_alive() for t in workers) and changes < 40:
+            provider.apply(plan[changes % len(plan)])
+            if changes == 3:
+                provider.set_backends(stable=stable2.url)
+            if changes == 9:
+                provider.set_backends(stable=stable.url)
+            changes += 1
+            for t in workers:
+                t.join(timeout=0.05)
+        for t in workers:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in workers)
+        assert failures == []
+        assert sum(tracks.values()) == 1000
+        assert tracks["canary"] > 0 and tracks["stable"] > 0
+        assert changes >= 4
+        assert provider.config()["generation"] >= changes + 1
+        assert stable2.hits > 0
+    finally:
+        stable2.stop()
+
+
+def test_attach_and_stop_by_pid(stable, canary, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    proc = RouterProcess.start(free_port(), free_port(), stable.url, canary.url,
+                               workdir=tmp_path)
+    try:
+        again = RouterProcess.attach(proc.pid, proc.url, proc.admin_url)
+        assert again.alive()
+        assert requests.get(f"{again.url}/x", timeout=5).status_code == 200
+        again.stop()
+        assert not proc.alive()
+    finally:
+        proc.stop()
