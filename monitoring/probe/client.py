@@ -31,8 +31,14 @@ class ClientMetrics:
             "Client telemetry events received, by result (accepted/rejected).",
             ["result", "track"], registry=registry,
         )
+        self._batches = Counter(
+            names.CLIENT_TELEMETRY_BATCHES.removesuffix("_total"),
+            "Client telemetry batches received, by result (accepted/rejected).",
+            ["result", "track"], registry=registry,
+        )
         for result in ("accepted", "rejected"):
             self._events.labels(result=result, track=track)
+            self._batches.labels(result=result, track=track)
 
     def request(self, *, route: str, outcome: str, served_by: str, seconds: float) -> None:
         self._duration.labels(route=route, outcome=outcome, track=served_by).observe(seconds)
@@ -40,3 +46,6 @@ class ClientMetrics:
     def events(self, result: str, count: int = 1) -> None:
         if count:
             self._events.labels(result=result, track=self.track).inc(count)
+
+    def batch(self, result: str) -> None:
+        self._batches.labels(result=result, track=self.track).inc()

@@ -16,6 +16,7 @@ DISBURSEMENTS_STUCK = "lending_disbursements_stuck"
 IDEMPOTENT_REPLAYS = "lending_idempotent_replays_total"
 CLIENT_DURATION = "lending_client_request_duration_seconds"
 CLIENT_TELEMETRY_EVENTS = "lending_client_telemetry_events_total"
+CLIENT_TELEMETRY_BATCHES = "lending_client_telemetry_batches_total"
 
 # OpenTelemetry's recommended buckets for http.server.request.duration.
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
