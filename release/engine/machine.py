@@ -29,6 +29,7 @@ from release.traffic.split import TrafficSplit
 __all__ = [
     "ActionsDone",
     "Command",
+    "Failure",
     "Event",
     "Judgement",
     "Start",
@@ -53,7 +54,17 @@ class Judgement(Protocol):
 
 @dataclass(frozen=True)
 class Start:
-    pass
+    """Begin the rollout; ``blocked`` is why a pre-rollout gate refused (then it aborts)."""
+
+    blocked: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something outside the judge went wrong for too long (e.g. the canary's metrics
+    cannot be read at all): roll back with this reason."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,7 @@ class ActionsDone:
     errors: tuple[str, ...] = ()
 
 
-Event = Start | Tick | Command | ActionsDone
+Event = Start | Tick | Command | ActionsDone | Failure
 
 
 @dataclass(frozen=True)
@@ -86,13 +97,15 @@ class Transition:
 def decide(plan: Plan, state: RolloutState, event: Event, *, now: float) -> Transition:
     machine = _Machine(plan, state.copy(), now)
     if isinstance(event, Start):
-        machine.start()
+        machine.start(event.blocked)
     elif isinstance(event, Tick):
         machine.tick(event.result)
     elif isinstance(event, Command):
         machine.command(event)
     elif isinstance(event, ActionsDone):
         machine.actions_done(event.errors)
+    elif isinstance(event, Failure):
+        machine.failure(event.reason)
     else:  # pragma: no cover - the union above is closed
         raise TypeError(f"unknown event {event!r}")
     return machine.finish()
@@ -141,13 +154,21 @@ class _Machine:
         self.actions.append(Action("notify", event=event, message=message))
 
     # -- events -----------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, blocked: str = "") -> None:
         if self.s.phase != "pending":
             self.rejected = f"already started (phase {self.s.phase})"
             return
         self.s.started_at = self.now
         self.s.previous_stable = self.plan.stable_version
+        if blocked:
+            self.s.finished_at = self.now
+            self.set_phase("aborted", f"not started: {blocked}")
+            return
         self.begin_attempt("rollout started")
+
+    def failure(self, reason: str) -> None:
+        if self.s.phase in ACTIVE_PHASES and not self.s.pending:
+            self.rollback(reason, outcome="rolled_back")
 
     def begin_attempt(self, reason: str) -> None:
         self.s.step = 0

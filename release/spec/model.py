@@ -134,7 +134,7 @@ class Cohort(_Model):
             return {"all": True}
         if isinstance(value, str):
             raise PydanticCustomError(
-                "cohort", "unknown cohort '{name}': use pilot, all or {{branches: [...]}}", {"name": value}
+                "cohort", "unknown cohort '{name}': use pilot, all or a branches list", {"name": value}
             )
         return value
 
