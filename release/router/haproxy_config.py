@@ -77,7 +77,7 @@ defaults
     timeout http-keep-alive 10s
     option http-keep-alive
     option forwardfor
-    retries 2
+    retries 1
     errorfile 502 {workdir / "502.http"}
     errorfile 503 {workdir / "502.http"}
     errorfile 504 {workdir / "504.http"}
