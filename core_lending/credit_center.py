@@ -71,6 +71,11 @@ class CreditCenter:
         d.CustomerProfile(data["segment"], data["birth_date"], data["annual_income_fen"],
                           data["other_debt_fen"], labels)
         now = self.rt.clock()
+        today = business_date(now)
+        born: date = data["birth_date"]
+        if born >= today or today.year - born.year > 120:
+            raise d.ValidationError("birth_date", "birth_date must be a past date within 120 years",
+                                    reason="out_of_range")
         with self.rt.db.write() as s:
             if s.get(Branch, data["branch_code"]) is None:
                 raise NotFound("branch", data["branch_code"])

@@ -6,8 +6,9 @@
    ``IdempotencyInProgress`` (409) if it is still running.
 2. Execute: the operation and the record's completion commit in ONE transaction, so a
    stored answer exists exactly when its effects do.
-3. Client errors (4xx) are stored too, so a retry gets the same answer; anything else
-   deletes the claim so the client may retry with the same key.
+3. Any error (a refused request writes nothing, and neither does its key) deletes the
+   claim: the answer is returned but not stored, so the same key may be retried once the
+   state allows it. Requests waiting on that claim then run themselves.
 """
 
 from __future__ import annotations
@@ -50,42 +51,49 @@ def run_idempotent(
     rt: Runtime, *, action: str, scope: str, key: str, req_hash: str, operation: Operation,
     render_error: RenderError, sleep: Callable[[float], None] = time.sleep,
 ) -> StoredResponse:
-    db = rt.db
-    record_id: int | None = None
+    deadline = time.monotonic() + rt.settings.idempotency_wait_ms / 1000
+    while True:
+        record_id, found = _claim(rt, action, scope, key, req_hash)
+        if record_id is not None:
+            return _execute(rt, record_id, operation, render_error)
+        assert found is not None
+        replay = _await(rt, action, scope, key, req_hash, found, sleep, deadline)
+        if replay is not None:
+            return replay
+        # the first request failed and released the key: this one runs itself
+
+
+def _claim(rt: Runtime, action: str, scope: str, key: str, req_hash: str
+           ) -> tuple[int | None, tuple[str, str, int | None, str | None] | None]:
     for _ in range(3):  # a lost insert race on PostgreSQL re-reads the winner's record
         try:
-            with db.write() as s:
+            with rt.db.write() as s:
                 existing = _find(s, action, scope, key)
-                if existing is None:
-                    rec = IdempotencyRecord(action=action, scope=scope, key=key, request_hash=req_hash,
-                                            state="running", created_at=naive_utc(rt.clock()))
-                    s.add(rec)
-                    s.flush()
-                    record_id = rec.id
-                else:
-                    found = (existing.request_hash, existing.state, existing.status_code, existing.response_body)
-            break
+                if existing is not None:
+                    return None, (existing.request_hash, existing.state, existing.status_code,
+                                  existing.response_body)
+                rec = IdempotencyRecord(action=action, scope=scope, key=key, request_hash=req_hash,
+                                        state="running", created_at=naive_utc(rt.clock()))
+                s.add(rec)
+                s.flush()
+                return rec.id, None
         except IntegrityError:
             continue
-    else:
-        raise IdempotencyInProgress("could not claim the Idempotency-Key; retry", key=key)
+    raise IdempotencyInProgress("could not claim the Idempotency-Key; retry", key=key)
 
-    if record_id is None:
-        return _await(rt, action, scope, key, req_hash, found, sleep)
 
+def _execute(rt: Runtime, record_id: int, operation: Operation, render_error: RenderError) -> StoredResponse:
     try:
-        with db.write() as s:
+        with rt.db.write() as s:
             status, body = operation(s)
             _complete(s, record_id, status, body, rt)
         return StoredResponse(status, body)
     except Exception as exc:
+        with rt.db.write() as s:
+            s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
         rendered = render_error(exc)
         if rendered is None:
-            with db.write() as s:
-                s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
             raise
-        with db.write() as s:
-            _complete(s, record_id, rendered[0], rendered[1], rt)
         return StoredResponse(*rendered)
 
 
@@ -102,8 +110,9 @@ def _complete(s: Session, record_id: int, status: int, body: str, rt: Runtime) -
 
 
 def _await(rt: Runtime, action: str, scope: str, key: str, req_hash: str,
-           found: tuple[str, str, int | None, str | None], sleep: Callable[[float], None]) -> StoredResponse:
-    deadline = time.monotonic() + rt.settings.idempotency_wait_ms / 1000
+           found: tuple[str, str, int | None, str | None], sleep: Callable[[float], None],
+           deadline: float) -> StoredResponse | None:
+    """The stored answer once the first request is done; None if it released the key."""
     while True:
         stored_hash, state, status, body = found
         if stored_hash != req_hash:
@@ -116,6 +125,6 @@ def _await(rt: Runtime, action: str, scope: str, key: str, req_hash: str,
         sleep(0.02)
         with rt.db.read() as s:
             rec = _find(s, action, scope, key)
-            if rec is None:  # the first attempt failed and released the key: report, don't re-run
-                raise IdempotencyInProgress("the first request with this Idempotency-Key failed; retry", key=key)
+            if rec is None:
+                return None
             found = (rec.request_hash, rec.state, rec.status_code, rec.response_body)
