@@ -24,7 +24,9 @@ __all__ = ["LendingClient"]
 
 VERSION_HEADER = "X-Lending-Version"
 TRACK_HEADER = "X-Lending-Track"
-_MEMORY = 10_000  # customers/loans whose routing keys the client remembers
+_MEMORY = 10_000
+#: Customer and loan ids: whatever the service issued (integers today); sent back as given.
+Id = int | str  # customers/loans whose routing keys the client remembers
 
 
 class _Lru(collections.OrderedDict[str, str]):
@@ -62,7 +64,7 @@ class LendingClient:
         token: str | None = None,
         *,
         branch_code: str | None = None,
-        customer_id: str | None = None,
+        customer_id: Id | None = None,
         timeout: float = 5.0,
         telemetry: TelemetryShipper | bool = True,
         session: requests.Session | None = None,
@@ -115,13 +117,13 @@ class LendingClient:
             self._branch_of.remember(str(reply.data["customer_id"]), str(branch))
         return reply
 
-    def apply(self, customer_id: str) -> Reply:
+    def apply(self, customer_id: Id) -> Reply:
         return self._call("apply", json={"customer_id": customer_id}, customer_id=customer_id)
 
-    def credit(self, customer_id: str) -> Reply:
+    def credit(self, customer_id: Id) -> Reply:
         return self._call("credit", params={"customer_id": customer_id}, customer_id=customer_id)
 
-    def quote(self, customer_id: str, amount_fen: int, term_months: int, repayment_method: str) -> Reply:
+    def quote(self, customer_id: Id, amount_fen: int, term_months: int, repayment_method: str) -> Reply:
         body = {
             "customer_id": customer_id,
             "amount_fen": _fen("amount_fen", amount_fen),
@@ -132,7 +134,7 @@ class LendingClient:
 
     def draw(
         self,
-        customer_id: str,
+        customer_id: Id,
         amount_fen: int,
         term_months: int,
         repayment_method: str,
@@ -148,16 +150,16 @@ class LendingClient:
             "draw", json=body, customer_id=customer_id, idempotency_key=idempotency_key or str(uuid.uuid4())
         )
         if isinstance(reply.data, dict) and reply.data.get("loan_id") is not None:
-            self._customer_of.remember(str(reply.data["loan_id"]), customer_id)
+            self._customer_of.remember(str(reply.data["loan_id"]), str(customer_id))
         return reply
 
-    def loan(self, loan_id: str) -> Reply:
+    def loan(self, loan_id: Id) -> Reply:
         return self._call("loan", params={"loan_id": loan_id}, customer_id=self._customer_of.get(str(loan_id)))
 
-    def schedule(self, loan_id: str) -> Reply:
+    def schedule(self, loan_id: Id) -> Reply:
         return self._call("schedule", params={"loan_id": loan_id}, customer_id=self._customer_of.get(str(loan_id)))
 
-    def repay(self, loan_id: str, amount_fen: int, idempotency_key: str | None = None) -> Reply:
+    def repay(self, loan_id: Id, amount_fen: int, idempotency_key: str | None = None) -> Reply:
         return self._call(
             "repay",
             params={"loan_id": loan_id},
@@ -190,9 +192,9 @@ class LendingClient:
         self,
         name: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, Id] | None = None,
         json: Any = None,
-        customer_id: str | None = None,
+        customer_id: Id | None = None,
         branch_code: str | None = None,
         idempotency_key: str | None = None,
     ) -> Reply:
@@ -213,7 +215,7 @@ class LendingClient:
                     raise
                 self._sleep(self.retry_backoff_s * attempt)
 
-    def _headers(self, *, customer_id: str | None, branch_code: str | None, idempotency_key: str | None) -> dict[str, str]:
+    def _headers(self, *, customer_id: Id | None, branch_code: str | None, idempotency_key: str | None) -> dict[str, str]:
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"

@@ -20,7 +20,7 @@ class Route:
     #: (reads, and money-moving POSTs that carry an Idempotency-Key).
     retryable: bool = False
 
-    def path(self, **params: str) -> str:
+    def path(self, **params: object) -> str:
         return self.template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
 
 

@@ -99,14 +99,14 @@ def walk(
 
     try:
         customer = call("register", lambda: client.register_customer(**synthetic_customer(settings.branch_code, rng)))
-        cid = str(customer["customer_id"])
+        cid = customer["customer_id"]
         grant = call("apply", lambda: client.apply(cid), _approved)
         amount = min(settings.amount_fen, int(grant.get("line_fen") or settings.amount_fen))
         call("quote", lambda: client.quote(cid, amount, settings.term_months, settings.repayment_method))
         draw = call("draw", lambda: client.draw(cid, amount, settings.term_months, settings.repayment_method))
-        loan = _await_payout(client, str(draw["loan_id"]), settings, result, metrics, clock, sleep)
+        loan = _await_payout(client, draw["loan_id"], settings, result, metrics, clock, sleep)
         owed = int(loan.get("outstanding_fen") or amount)
-        call("repay", lambda: client.repay(str(draw["loan_id"]), owed))
+        call("repay", lambda: client.repay(draw["loan_id"], owed))
     except _Stop:
         pass
     result.duration_s = clock() - start
@@ -120,7 +120,7 @@ def walk(
 
 def _await_payout(
     client: LendingClient,
-    loan_id: str,
+    loan_id: int | str,
     settings: JourneySettings,
     result: JourneyResult,
     metrics: ProberMetrics | None,
