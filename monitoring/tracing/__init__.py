@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from .blueprint import traces_blueprint
 from .errors import SpanStoreError, TracingConfigError, TracingError
-from .install import BRANCH_ATTRIBUTE, DEFAULT_EXCLUDED_URLS, Tracing, init_tracing
+from .install import BRANCH_ATTRIBUTE, DEFAULT_EXCLUDED_URLS, Tracing, init_tracing, instrument_engine
 from .privacy import AttributeFilter, RedactingExporter
+from .settings import TracingSettings
 from .store import TRACK_ATTRIBUTE, SpanRecord, SpanStore, TraceSummary
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "Tracing",
     "TracingConfigError",
     "TracingError",
+    "TracingSettings",
     "init_tracing",
+    "instrument_engine",
     "traces_blueprint",
 ]

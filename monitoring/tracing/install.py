@@ -13,7 +13,7 @@ from .privacy import AttributeFilter
 from .provider import APP_EXTENSION, global_provider
 from .store import TRACK_ATTRIBUTE, SpanStore
 
-__all__ = ["Tracing", "init_tracing", "BRANCH_ATTRIBUTE", "DEFAULT_EXCLUDED_URLS"]
+__all__ = ["Tracing", "init_tracing", "instrument_engine", "BRANCH_ATTRIBUTE", "DEFAULT_EXCLUDED_URLS"]
 
 BRANCH_ATTRIBUTE = "lending.branch"
 # Scrapes and health checks would drown the traces an SRE looks for.
@@ -63,6 +63,8 @@ def init_tracing(
     excluded_urls: str = DEFAULT_EXCLUDED_URLS,
     attribute_filter: AttributeFilter | None = None,
     schedule_delay_ms: int = 1000,
+    max_spans: int | None = None,
+    max_age_s: float | None = None,
 ) -> Tracing:
     """Trace ``app``: server spans for requests (W3C ``traceparent`` honoured), SQL spans
     for ``engine``, client spans (and propagation) for ``requests``, and whatever the
@@ -98,7 +100,10 @@ def init_tracing(
             if store_url is None and store_path is None:
                 raise TracingConfigError(setting="store_url", value=None,
                                          reason="the store exporter needs store_url or store_path")
-            store = SpanStore(store_url) if store_url is not None else SpanStore.at_path(str(store_path))
+            bounds: dict[str, Any] = {
+                k: v for k, v in (("max_spans", max_spans), ("max_age_s", max_age_s)) if v is not None}
+            store = (SpanStore(store_url, **bounds) if store_url is not None
+                     else SpanStore.at_path(str(store_path), **bounds))
         span_exporter = StoreSpanExporter(store)
     else:
         if not otlp_endpoint:
@@ -124,7 +129,7 @@ def init_tracing(
 
     _instrument_flask(app, provider, excluded_urls)
     if engine is not None:
-        _instrument_engine(engine, provider)
+        instrument_engine(tracing, engine)
     _instrument_requests(switch)
     return tracing
 
@@ -149,6 +154,13 @@ def _instrument_flask(app: Flask, provider: Any, excluded_urls: str) -> None:
     for f in added:
         funcs.remove(f)
     funcs[0:0] = added
+
+
+def instrument_engine(tracing: Tracing, engine: Any) -> None:
+    """Trace the SQL of ``engine`` (once; later calls are no-ops). For engines created
+    after init_tracing."""
+    if tracing.provider is not None:
+        _instrument_engine(engine, tracing.provider)
 
 
 def _instrument_engine(engine: Any, provider: Any) -> None:
