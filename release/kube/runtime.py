@@ -1,0 +1,85 @@
+"""KubernetesRuntime: the controller's Runtime (release/controller/runtime.py) on a
+cluster, composed of a KubernetesTarget and one Kubernetes traffic provider.
+
+Every method is idempotent (the controller re-runs an action after a crash) and moves
+traffic before it removes pods: ``promote`` rolls stable to the canary's build and waits,
+then sends everything to stable, then scales the canary to 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from release.traffic.provider import TrafficProvider
+from release.traffic.split import TrafficSplit
+
+from .errors import KubeTrafficError
+from .target import KubernetesTarget
+
+__all__ = ["KubernetesRuntime"]
+
+
+class KubernetesRuntime:
+    def __init__(self, target: KubernetesTarget, provider: TrafficProvider, *,
+                 canary_faults: str | None = None, public_url: str | None = None) -> None:
+        """public_url: where clients reach the service through the traffic object (the
+        Gateway or ingress host); defaults to the root Service inside the cluster."""
+        self.target = target
+        self.provider = provider
+        self.canary_faults = canary_faults
+        self.public_url = public_url
+
+    def deploy_canary(self, version: str) -> None:
+        build = self.target.build(self.target.names.canary_deployment)
+        running = (build is not None and build["version"] == version
+                   and (build["faults"] or None) == (self.canary_faults or None)
+                   and build["replicas"] not in ("0", None))
+        if not running:
+            self.target.start_canary(version, self.canary_faults)
+
+    def set_traffic(self, split: TrafficSplit) -> None:
+        self.provider.apply(split)
+
+    def current_traffic(self) -> TrafficSplit | None:
+        try:
+            return self.provider.current()
+        except KubeTrafficError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def promote(self) -> None:
+        self.target.promote()
+        self.provider.apply(TrafficSplit.stable_only())
+        self.target.stop_canary()
+
+    def stop_canary(self) -> None:
+        # A canary with 0 pods must not keep a share of traffic (it would answer 503).
+        self.provider.apply(TrafficSplit.stable_only())
+        self.target.stop_canary()
+
+    def revert_stable(self, version: str) -> None:
+        self.provider.apply(TrafficSplit.stable_only())
+        self.target.start_stable(version)
+
+    def endpoints(self) -> dict[str, str]:
+        return {k: v for k, v in self.target.endpoints().items() if v is not None}
+
+    def router_url(self) -> str | None:
+        return self.public_url or self.target.names.service_url("root")
+
+    def state(self) -> dict[str, Any]:
+        return {"target": self.target.state(), "provider": getattr(self.provider, "name", ""),
+                "canary_faults": self.canary_faults, "public_url": self.public_url}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        # Names come from the spec the controller was started with; a state written for
+        # other objects means the wrong spec was given to `resume`.
+        saved = state.get("target", {})
+        mine = self.target.state()
+        for key in ("namespace", "base", "stable_deployment"):
+            if saved.get(key, mine[key]) != mine[key]:
+                raise KubeTrafficError(getattr(self.provider, "name", "kubernetes"),
+                                       f"saved state is for {key}={saved.get(key)!r}, "
+                                       f"this runtime manages {mine[key]!r}")
