@@ -35,6 +35,11 @@ class ArrivalSchedule:
         self._share = share
         self.next_t = 0.0
         self.finished = False
+        # Times are computed as segment start + k / rate rather than by adding 1/rate
+        # repeatedly, so a long run does not drift (or gain a start) by rounding.
+        self._segment_start = 0.0
+        self._segment_rate = 0.0
+        self._k = 0
 
     def due(self, now: float) -> list[float]:
         """Every start time up to ``now`` not yet issued, oldest first."""
@@ -47,9 +52,13 @@ class ArrivalSchedule:
             rate *= self._share()
             if rate <= 0:
                 self.next_t += _IDLE_POLL_S
+                self._segment_rate = 0.0
                 continue
+            if rate != self._segment_rate:
+                self._segment_start, self._segment_rate, self._k = self.next_t, rate, 0
             slots.append(self.next_t)
-            self.next_t += 1.0 / rate
+            self._k += 1
+            self.next_t = self._segment_start + self._k / rate
         return slots
 
 

@@ -89,9 +89,20 @@ def _plain(node: Any) -> Any:
 
 def _problem(document: Any, err: Any) -> tuple[int | None, str, str]:
     loc: tuple[Any, ...] = tuple(err.get("loc", ()))
-    field = ".".join(str(part) for part in _visible_loc(document, loc))
     message = err.get("msg", "invalid")
-    if err.get("type") == "extra_forbidden":
+    kind = err.get("type")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        # Point at the discriminating key itself (``shape.type``), not the whole mapping.
+        ctx = err.get("ctx", {})
+        key = str(ctx.get("discriminator", "type")).strip("'")
+        loc = (*loc, key)
+        if kind == "union_tag_invalid":
+            message = f"{ctx.get('tag')!r} is not one of {ctx.get('expected_tags')}"
+        else:
+            message = "field required"
+        return _line_of(document, loc), ".".join(str(p) for p in _visible_loc(document, loc)), message
+    field = ".".join(str(part) for part in _visible_loc(document, loc))
+    if kind == "extra_forbidden":
         message = "unknown field (misspelt?)"
     elif err.get("type") == "missing":
         message = "field required"
