@@ -92,7 +92,10 @@ class ObjectApi:
 
     def create(self, res: Resource, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", res.path(namespace), self._api.create_namespaced_custom_object,
-                          res.group, res.version, namespace, res.plural, body, _content_type=JSON)
+                          res.group, res.version, namespace, res.plural, body,
+                          # this client's create ignores ``_content_type`` and would send
+                          # no Content-Type at all; say it through the headers instead
+                          _headers={"Content-Type": JSON})
 
     def merge_patch(self, res: Resource, namespace: str, name: str,
                     body: dict[str, Any]) -> dict[str, Any]:

@@ -78,7 +78,7 @@ class KubernetesRuntime:
         # other objects means the wrong spec was given to `resume`.
         saved = state.get("target", {})
         mine = self.target.state()
-        for key in ("namespace", "base", "stable_deployment"):
+        for key in ("namespace", "base", "stable_deployment", "container"):
             if saved.get(key, mine[key]) != mine[key]:
                 raise KubeTrafficError(getattr(self.provider, "name", "kubernetes"),
                                        f"saved state is for {key}={saved.get(key)!r}, "

@@ -236,7 +236,7 @@ class KubernetesTarget:
         # The cluster is the source of truth; the state only says where to look.
         return {"kind": self.kind, "namespace": self.names.namespace, "base": self.names.base,
                 "container": self.names.container, "service_port": self.names.service_port,
-                "stable_deployment": self.names.stable_deployment, "image": self.image,
+                "stable_deployment": self.names.stable_deployment_name, "image": self.image,
                 "canary_replicas": self.canary_replicas}
 
     @classmethod
