@@ -9,28 +9,48 @@ then sends everything to stable, then scales the canary to 0.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from release.traffic.provider import TrafficProvider
 from release.traffic.split import TrafficSplit
 
-from .errors import KubeTrafficError
+from .errors import KubeTargetError, KubeTrafficError
+from .names import KubeNames
 from .target import KubernetesTarget
 
-__all__ = ["KubernetesRuntime"]
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+
+    from release.spec import Rollout
+
+__all__ = ["KubernetesRuntime", "build_kubernetes_runtime"]
 
 
 class KubernetesRuntime:
     def __init__(self, target: KubernetesTarget, provider: TrafficProvider, *,
-                 canary_faults: str | None = None, public_url: str | None = None) -> None:
+                 canary_faults: str | None = None, public_url: str | None = None,
+                 stable_version: str | None = None) -> None:
         """public_url: where clients reach the service through the traffic object (the
         Gateway or ingress host); defaults to the root Service inside the cluster."""
         self.target = target
         self.provider = provider
         self.canary_faults = canary_faults
         self.public_url = public_url
+        self.stable_version = stable_version
 
     def deploy_canary(self, version: str) -> None:
+        names = self.target.names
+        stable = self.target.build(names.stable_deployment)
+        if stable is None:
+            raise KubeTargetError(names.stable_deployment, "not found; install the chart first", track="stable")
+        # A stable build other than the spec's is somebody else's rollout or a stale
+        # spec: refuse rather than silently roll production to another version.
+        if self.stable_version and stable["version"] != self.stable_version:
+            raise KubeTargetError(names.stable_deployment,
+                                  f"runs {stable['version']}, the rollout spec says stable is "
+                                  f"{self.stable_version}; fix the spec or `helm upgrade` first",
+                                  track="stable", version=self.stable_version)
         build = self.target.build(self.target.names.canary_deployment)
         running = (build is not None and build["version"] == version
                    and (build["faults"] or None) == (self.canary_faults or None)
@@ -83,3 +103,23 @@ class KubernetesRuntime:
                 raise KubeTrafficError(getattr(self.provider, "name", "kubernetes"),
                                        f"saved state is for {key}={saved.get(key)!r}, "
                                        f"this runtime manages {mine[key]!r}")
+
+
+def build_kubernetes_runtime(rollout: Rollout, workdir: str | Path | None = None, *,
+                             api_client: ApiClient | None = None) -> KubernetesRuntime:
+    """The runtime for a spec with ``target: {kubernetes: ...}`` and a Kubernetes traffic
+    provider; the controller calls it where it calls ``build_runtime`` for local specs.
+    ``workdir`` is unused: the cluster holds the state."""
+    from .connection import connect
+    from .factory import traffic_provider
+
+    spec = rollout.spec
+    kube = spec.target.kubernetes
+    if kube is None:
+        raise ValueError("the rollout's target is not kubernetes")
+    names = KubeNames(namespace=kube.namespace, base=kube.deployment, container=kube.container)
+    client = api_client or connect(context=kube.context or None)
+    target = KubernetesTarget(client, names, image=kube.image)
+    provider = traffic_provider(spec.traffic.provider, client, names)
+    return KubernetesRuntime(target, provider, canary_faults=spec.canary.faults or None,
+                             stable_version=spec.stable.version)

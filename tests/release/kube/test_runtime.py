@@ -47,3 +47,51 @@ def test_a_whole_rollout_moves_traffic_before_pods(cluster: Cluster) -> None:
 
 def test_current_traffic_is_none_without_a_route(cluster: Cluster) -> None:
     assert _runtime(cluster).current_traffic() is None
+
+
+SPEC = """
+apiVersion: lendops.dev/v1alpha1
+kind: Rollout
+metadata: {name: lending}
+spec:
+  stable: {version: "1.0.0"}
+  canary: {version: "1.1.0", faults: "latency_ms=200"}
+  target:
+    kubernetes: {namespace: lending, deployment: lending, image: registry.example/lending}
+  traffic: {provider: istio}
+  steps:
+    - cohort: pilot
+    - setWeight: 20
+    - promote: {}
+"""
+
+
+def test_a_kubernetes_spec_builds_a_runtime_that_drives_its_provider(cluster: Cluster) -> None:
+    from release.kube.api import VIRTUALSERVICES
+    from release.kube.istio import IstioProvider
+    from release.kube.runtime import build_kubernetes_runtime
+    from release.spec import load_text
+
+    from .conftest import virtual_service
+
+    rollout = load_text(SPEC)
+    cluster.put(VIRTUALSERVICES, virtual_service())
+    rt = build_kubernetes_runtime(rollout, api_client=cluster.api_client)
+    assert isinstance(rt.provider, IstioProvider)
+    assert rt.target.names.namespace == "lending" and rt.target.image == "registry.example/lending"
+    assert rt.canary_faults == "latency_ms=200"
+    rt.set_traffic(TrafficSplit(weight=20))
+    assert cluster.get(VIRTUALSERVICES, "lending")["spec"]["http"][0]["route"][1]["weight"] == 20
+
+
+def test_deploy_canary_refuses_a_stable_that_runs_another_build(cluster: Cluster) -> None:
+    import pytest
+
+    from release.kube.errors import KubeTargetError
+
+    cluster.put(DEPLOYMENTS, deployment("lending", "stable", version="0.9.0"))
+    rt = _runtime(cluster)
+    rt.stable_version = "1.0.0"
+    with pytest.raises(KubeTargetError, match="runs 0.9.0, the rollout spec says stable is 1.0.0"):
+        rt.deploy_canary("1.1.0")
+    assert cluster.writes() == []
