@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,13 +54,16 @@ class HAProxyRouter:
         self._proc: subprocess.Popen[bytes] | None = None
         self.files: HAProxyFiles | None = None
         self.runtime: RuntimeAPI | None = None
+        self._sockdir: Path | None = None
 
     def config(self) -> RouterConfig:
         return self._config
 
     def start(self) -> None:
+        self._sockdir = Path(tempfile.mkdtemp(prefix="lendops-hx-"))
         self.files = write_files(
-            self._config, listen=self._listen, workdir=self._workdir, **self._timeouts
+            self._config, listen=self._listen, workdir=self._workdir,
+            socket_path=self._sockdir / "admin.sock", **self._timeouts,
         )
         self.runtime = RuntimeAPI(self.files.socket)
         log = open(self._workdir / "haproxy.log", "ab")  # noqa: SIM115 - owned by the child
@@ -108,6 +113,9 @@ class HAProxyRouter:
                 self._proc.kill()
                 self._proc.wait(timeout=5)
         self._proc = None
+        if self._sockdir is not None:
+            shutil.rmtree(self._sockdir, ignore_errors=True)
+            self._sockdir = None
 
     async def close(self) -> None:
         await asyncio.to_thread(self.stop)

@@ -106,12 +106,14 @@ backend canary
 
 
 def write_files(
-    config: RouterConfig, *, listen: tuple[str, int], workdir: Path, **timeouts: float
+    config: RouterConfig, *, listen: tuple[str, int], workdir: Path, socket_path: Path,
+    **timeouts: float,
 ) -> HAProxyFiles:
+    """``socket_path`` separately: a unix socket path is limited to ~100 bytes, which
+    a deep workdir easily exceeds."""
     workdir.mkdir(parents=True, exist_ok=True)
     files = HAProxyFiles(
-        config=workdir / "haproxy.cfg", split_map=workdir / "split.map",
-        socket=workdir / "admin.sock",
+        config=workdir / "haproxy.cfg", split_map=workdir / "split.map", socket=socket_path,
     )
     files.split_map.write_text("".join(f"{k} {v}\n" for k, v in map_entries(config)))
     # HAProxy says 503 when it cannot connect to the (only) server; the router's contract
