@@ -46,3 +46,105 @@ def test_good_canary_is_promoted_through_all_steps(release_env: ReleaseEnv,
     assert version["version"] == "1.1.0" and version["track"] == "stable"
     status = release_env.status()
     assert status["metrics"]['lendops_rollout_phase{phase="succeeded",rollout="lending"}'] == 1
+
+
+FAULT_STEPS = """\
+    - cohort: pilot
+      setWeight: 50
+    - analysis: {duration: 90s}
+    - promote: {}
+"""
+
+
+@pytest.mark.parametrize(
+    ("faults", "metric"),
+    [
+        ("error_rate=0.3", "error-ratio"),
+        ("latency_ms=250", "latency"),
+        ("apr_shift_bps=2000", "apr"),
+        ("approval_shift_points=-120", "approval-rate"),
+    ],
+)
+def test_each_fault_kind_is_rolled_back_naming_the_metric(
+    release_env: ReleaseEnv, traffic_factory: Callable[..., Traffic], faults: str, metric: str
+) -> None:
+    spec = release_env.spec(canary_faults=faults, steps=FAULT_STEPS)
+    load = _start(release_env, traffic_factory, spec)
+    state = release_env.wait_status(lambda s: s["phase"] in FINAL, 150, "the rollback")
+    load.stop()
+    assert state["phase"] == "rolled_back", state["reason"]
+    assert metric in state["reason"]
+    assert state["weight"] == 0 and state["stable_version"] == "1.0.0"
+    rollback = [h for h in state["history"] if h["type"] == "transition" and h["phase"] == "rolling_back"][0]
+    failing = [v["metric"] for v in rollback["verdicts"]["verdicts"] if v["decision"] == "fail"]
+    assert any(m.startswith(metric) for m in failing)
+    # the router now sends everything to stable
+    assert requests.get(state["router_url"] + "/version", timeout=5).json()["track"] == "stable"
+
+
+def test_good_canary_with_very_little_traffic_is_not_rolled_back(
+    release_env: ReleaseEnv, traffic_factory: Callable[..., Traffic]
+) -> None:
+    steps = """\
+    - cohort: pilot
+      setWeight: 20
+    - analysis: {duration: 12s}
+    - promote: {}
+"""
+    spec = release_env.spec(steps=steps)
+    load = _start(release_env, traffic_factory, spec, threads=1, think_s=1.5)
+    state = release_env.wait_status(lambda s: s["phase"] in FINAL, 120, "the end of the rollout")
+    load.stop()
+    assert state["phase"] == "succeeded", state["reason"]
+    ended = [h["reason"] for h in state["history"] if h["type"] == "step-end"]
+    assert ended and ("without a regression" in ended[0] or "judge: pass" in ended[0])
+    assert sum(load.counts.values()) < 60  # it really was a trickle
+
+
+def _router_config(state: dict[str, Any]) -> dict[str, Any]:
+    admin = state["runtime"]["router"]["admin_url"]
+    config: dict[str, Any] = requests.get(admin + "/config", timeout=5).json()
+    return config
+
+
+def test_kill_9_mid_rollout_then_resume_finishes_without_changing_the_split(
+    release_env: ReleaseEnv, traffic_factory: Callable[..., Traffic]
+) -> None:
+    import os
+    import signal
+
+    from release.controller import RolloutStore
+
+    steps = """\
+    - cohort: pilot
+      setWeight: 20
+    - analysis: {duration: 3s}
+    - setWeight: 40
+    - analysis: {duration: 12s}
+    - setWeight: 60
+    - analysis: {duration: 3s}
+    - promote: {}
+"""
+    spec = release_env.spec(steps=steps)
+    load = _start(release_env, traffic_factory, spec)
+    state = release_env.wait_status(lambda s: s["step"] == 3 and s["weight"] == 40, 90, "the 40 % step")
+    store = RolloutStore(release_env.workdir, "lending")
+    pid = store.controller_pid()
+    assert pid
+    os.kill(pid, signal.SIGKILL)
+    deadline = __import__("time").monotonic() + 10
+    while store.controller_pid() and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.05)
+    assert store.controller_pid() is None
+    before = _router_config(state)
+    assert before["weight"] == 40  # the router keeps routing without its controller
+
+    release_env.cli("resume", "--detach", "--quiet", check=True)
+    state = release_env.wait_status(lambda s: s["phase"] in FINAL, 120, "the end after resume")
+    load.stop()
+    assert state["phase"] == "succeeded", state["reason"]
+    resumed = [h for h in state["history"] if h["type"] == "resume"]
+    assert len(resumed) == 1 and resumed[0]["weight"] == 40 and "router had" not in resumed[0]["reason"]
+    weights = [h["weight"] for h in state["history"] if h["type"] in ("step", "transition", "resume")]
+    assert weights[: weights.index(100)] == sorted(weights[: weights.index(100)]) if 100 in weights else True
+    assert load.counts["failed"] == 0, load.failures
