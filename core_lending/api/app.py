@@ -86,6 +86,8 @@ def create_app(
     def _identify(response: Response) -> Response:
         response.headers["X-Lending-Version"] = settings.version
         response.headers["X-Lending-Track"] = settings.track
+        # Path and status only: bodies and query strings may carry personal data.
+        log.info("%s %s %s", request.method, request.path, response.status_code)
         return response
 
     run_worker = settings.worker_enabled if start_worker is None else start_worker
