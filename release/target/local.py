@@ -53,6 +53,17 @@ def _cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
+def _start_ticks(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot: with the pid, an identity
+    that survives pid reuse and a renamed process title (gunicorn sets one)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22; the command name (field 2) may hold spaces, so split after its ')'.
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
 def _ready(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=timeout) as resp:
@@ -72,6 +83,7 @@ class ServiceHandle:
     port: int
     pid: int
     log_path: str
+    start_ticks: int | None = None
 
     @property
     def url(self) -> str:
@@ -81,6 +93,8 @@ class ServiceHandle:
         """The pid is alive and still the process we started (not a reused pid)."""
         if not _pid_alive(self.pid):
             return False
+        if self.start_ticks is not None:
+            return _start_ticks(self.pid) == self.start_ticks
         args = _cmdline(self.pid)
         return not args or ("serve" in args and str(self.port) in args)
 
@@ -146,7 +160,8 @@ class LocalTarget:
                 raise TargetError(f"cannot run {argv[0]!r}: {exc}", track=track,
                                   version=version) from exc
         handle = ServiceHandle(track=track, version=version, faults=faults, host=self.host,
-                               port=port, pid=proc.pid, log_path=str(log_path))
+                               port=port, pid=proc.pid, log_path=str(log_path),
+                               start_ticks=_start_ticks(proc.pid))
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:

@@ -102,10 +102,16 @@ def test_restore_never_adopts_a_foreign_process(target: LocalTarget) -> None:
         state = target.state() | {"stable": {
             "track": "stable", "version": "9", "faults": None, "host": "127.0.0.1",
             "port": 1, "pid": sleeper.pid, "log_path": "/nonexistent"}}
+        assert target.state()["stable"] is None
         lenient = LocalTarget.restore(state, lendops_cmd=LENDOPS, strict=False)
         assert lenient.stable is None and len(lenient.lost) == 1
         lenient.stop_all()
         lenient._stop(lenient.lost[0])  # the pid is not a `serve` on port 1: left alone
+        assert sleeper.poll() is None
+        # A recorded start time that does not match (the pid was reused) is not ours either.
+        reused = dict(state["stable"], start_ticks=1)
+        assert not LocalTarget.restore(state | {"stable": reused}, lendops_cmd=LENDOPS,
+                                       strict=False).lost[0].owned()
         assert sleeper.poll() is None
     finally:
         sleeper.kill()
