@@ -1,0 +1,123 @@
+"""The disbursement worker pays each loan once even when several workers race, and the
+idempotency record makes a duplicate wait for, then replay, the first answer."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from core_lending.disbursement import DisbursementWorker
+from core_lending.errors import IdempotencyInProgress
+from core_lending.idempotency import run_idempotent
+from core_lending.ledger import check_ledger
+from core_lending.payment_rail import PayoutResult, SimulatedRail
+from core_lending.store.models import IdempotencyRecord, Payout
+
+from .conftest import Env, bearer
+
+
+class CountingRail:
+    """A rail that records every payout request it receives."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+
+    def pay(self, *, reference: str, amount_fen: int) -> PayoutResult:
+        with self._lock:
+            self.calls.append(reference)
+        return PayoutResult(ok=True, reference=reference)
+
+
+def _draws(env: Env, n: int) -> list[int]:
+    ids = []
+    for i in range(n):
+        cust = env.register()
+        env.grant(cust["customer_id"])
+        r = env.client.post("/v1/drawdowns", headers=bearer(env.jianhe, **{"Idempotency-Key": f"k{i}"}), json={
+            "customer_id": cust["customer_id"], "amount_fen": 500_000, "term_months": 12,
+            "repayment_method": "interest_only"})
+        ids.append(r.get_json()["loan_id"])
+    return ids
+
+
+def test_racing_workers_pay_each_loan_once(env: Env) -> None:
+    loan_ids = _draws(env, 12)
+    rt = env.app.extensions["lending"].rt
+    rail = CountingRail()
+    workers = [DisbursementWorker(rt, rail, batch=5, name=f"w{i}") for i in range(4)]
+    barrier = threading.Barrier(len(workers))
+
+    def drain(w: DisbursementWorker) -> int:
+        barrier.wait()
+        total = 0
+        for _ in range(10):
+            total += w.run_once()
+        return total
+
+    with ThreadPoolExecutor(len(workers)) as pool:
+        done = sum(pool.map(drain, workers))
+    assert done == 12
+    assert sorted(rail.calls) == sorted(f"loan-{i}" for i in loan_ids)  # one payout request per loan
+    with env.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Payout)) == 12
+        assert check_ledger(s) == []
+    for loan_id in loan_ids:
+        assert env.client.get(f"/v1/loans/{loan_id}", headers=bearer(env.jianhe)).get_json()["status"] == "active"
+
+
+def test_worker_thread_pays_and_reports_stuck_loans(env: Env) -> None:
+    (loan_id,) = _draws(env, 1)
+    rt = env.app.extensions["lending"].rt
+    later = datetime.now(UTC) + timedelta(hours=1)
+    stuck_rt = type(rt)(settings=rt.settings, db=rt.db, faults=rt.faults, metrics=rt.metrics, clock=lambda: later)
+    DisbursementWorker(stuck_rt, SimulatedRail(delay_s=0))._report_stuck()
+    assert env.registry.get_sample_value("lending_disbursements_stuck", {"track": "stable"}) == 1.0
+
+    worker = DisbursementWorker(rt, SimulatedRail(delay_s=0))
+    worker.start()
+    try:
+        for _ in range(200):
+            if env.client.get(f"/v1/loans/{loan_id}", headers=bearer(env.jianhe)).get_json()["status"] == "active":
+                break
+            threading.Event().wait(0.05)
+    finally:
+        worker.stop()
+    assert env.client.get(f"/v1/loans/{loan_id}", headers=bearer(env.jianhe)).get_json()["status"] == "active"
+    assert env.registry.get_sample_value("lending_disbursements_stuck", {"track": "stable"}) == 0.0
+    assert env.registry.get_sample_value("lending_disbursement_duration_seconds_count",
+                                         {"track": "stable", "outcome": "paid"}) == 1.0
+
+
+def test_duplicate_waits_then_replays_or_gets_409(env: Env) -> None:
+    rt = env.app.extensions["lending"].rt
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(_: Any) -> tuple[int, str]:
+        started.set()
+        release.wait(10)
+        return 201, '{"ok":true}'
+
+    def fast(_: Any) -> tuple[int, str]:
+        raise AssertionError("a duplicate must never execute")
+
+    kw: dict[str, Any] = {"action": "test", "scope": "s", "key": "k", "req_hash": "h", "render_error": lambda e: None}
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(run_idempotent, rt, operation=slow, **kw)
+        assert started.wait(10)
+        short = type(rt)(settings=rt.settings.with_(idempotency_wait_ms=100), db=rt.db, faults=rt.faults)
+        with pytest.raises(IdempotencyInProgress):  # still running after the bounded wait
+            run_idempotent(short, operation=fast, **kw)
+        waiting = pool.submit(run_idempotent, rt, operation=fast, **kw)
+        release.set()
+        assert first.result(10).body == '{"ok":true}' and not first.result().replayed
+        replay = waiting.result(10)
+        assert replay.replayed and replay.status == 201 and replay.body == '{"ok":true}'
+    with env.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
