@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -29,12 +30,23 @@ _MEMORY = 10_000
 Id = int | str  # customers/loans whose routing keys the client remembers
 
 
-class _Lru(collections.OrderedDict[str, str]):
+class _Lru:
+    """Bounded memory of routing keys; a load test creating customers forever must not grow it."""
+
+    def __init__(self) -> None:
+        self._data: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
     def remember(self, key: str, value: str) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > _MEMORY:
-            self.popitem(last=False)
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > _MEMORY:
+                self._data.popitem(last=False)
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            return self._data.get(key)
 
 
 def _fen(name: str, value: object) -> int:
@@ -103,7 +115,8 @@ class LendingClient:
         self._tracer = trace.get_tracer("lendops.client", tracer_provider=tracer_provider)
         self._branch_of: _Lru = _Lru()  # customer_id -> branch_code
         self._customer_of: _Lru = _Lru()  # loan_id -> customer_id
-        #: The most recent call's measurement (success or failure).
+        #: The most recent call's measurement (success or failure) on this client; with
+        #: several threads sharing a client, use the returned Reply instead.
         self.last: Reply | None = None
 
     # -- the API --------------------------------------------------------------------

@@ -139,15 +139,24 @@ class TelemetryShipper:
             return True
 
     def close(self, timeout: float = 5.0) -> None:
-        """Flush for at most ``timeout`` seconds, then stop the sender."""
+        """Flush, then stop the sender; returns within about ``timeout`` seconds.
+
+        Whatever could not be sent in time is counted as lost: closing a client must not
+        wait on a telemetry endpoint that hangs.
+        """
+        deadline = time.monotonic() + timeout
         self.flush(timeout)
         with self._cond:
             self._closing = True
+            self.stats.lost += len(self._queue)
+            self._queue.clear()
             self._cond.notify_all()
             thread = self._thread
         if thread is not None:
-            thread.join(timeout=max(0.1, self.timeout_s + 0.5))
-        if self._owns_session and self._session is not None:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        # A sender still inside a hanging POST keeps its session; it is a daemon thread
+        # and ends when the POST times out.
+        if self._owns_session and self._session is not None and (thread is None or not thread.is_alive()):
             self._session.close()
 
     def __enter__(self) -> TelemetryShipper:

@@ -85,7 +85,7 @@ def test_dead_telemetry_host_never_fails_business_calls(fake: FakeService) -> No
 def test_hanging_telemetry_endpoint_does_not_slow_business_calls(fake: FakeService) -> None:
     # The telemetry endpoint holds every request for `hang` seconds; each business call
     # fills a whole batch, so the sender is stuck in a hanging POST during all of them.
-    hang = 3.0
+    hang = 10.0
     fake.state.telemetry_mode = "hang"
     fake.state.telemetry_hang_s = hang
     shipper = TelemetryShipper(fake.base_url, "tok", batch_size=1, max_queue=4, interval_s=0.01, timeout_s=hang * 2)
@@ -102,5 +102,25 @@ def test_hanging_telemetry_endpoint_does_not_slow_business_calls(fake: FakeServi
         assert shipper.stats.dropped > 0 and shipper.pending <= 4 + 1
     finally:
         fake.state.hang_release.set()
-        client.close(telemetry_timeout=0.1)
-        shipper.close(timeout=0.1)
+        client.close()
+        shipper.close(timeout=5.0)
+
+
+def test_close_returns_in_time_even_when_the_endpoint_hangs(fake: FakeService) -> None:
+    hang = 10.0
+    fake.state.telemetry_mode = "hang"
+    fake.state.telemetry_hang_s = hang
+    shipper = TelemetryShipper(fake.base_url, "tok", batch_size=1, interval_s=0.01, timeout_s=hang * 2)
+    for ts in range(5):
+        shipper.submit(_event(float(ts)))
+    for _ in range(100):  # bounded: wait until the sender is inside the hanging POST
+        if any(r["path"] == "/v1/telemetry/client" for r in fake.state.requests):
+            break
+        time.sleep(0.02)
+    start = time.perf_counter()
+    shipper.close(timeout=0.5)
+    closing = time.perf_counter() - start
+    fake.state.hang_release.set()
+    # Closing took the budget it was given, not the endpoint's hang or the POST timeout.
+    assert closing < hang / 2
+    assert shipper.stats.lost >= 4 and shipper.stats.shipped == 0
