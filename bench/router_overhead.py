@@ -3,6 +3,7 @@ backend directly, measured side by side in one run.
 
     python bench/router_overhead.py                 # lending service (lendops serve) backend
     python bench/router_overhead.py --backend simple  # minimal threaded HTTP backend
+    python bench/router_overhead.py --hash-experiment # HAProxy `balance hdr` stickiness
 
 Targets are measured in interleaved blocks (direct, python, haproxy, direct, ...) so that
 machine drift hits all three alike. Bounded: --requests per target per mode.
@@ -38,7 +39,7 @@ class H(BaseHTTPRequestHandler):
         body = b'{"status":"ok"}'
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("X-Lending-Track", "stable")
+        self.send_header("X-Lending-Track", sys.argv[2] if len(sys.argv) > 2 else "stable")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -85,7 +86,8 @@ def _backend(kind: str, workdir: Path) -> Iterator[str]:
             target.stop_all()
     else:
         port = _free_port()
-        proc = subprocess.Popen([sys.executable, "-c", _SIMPLE_BACKEND, str(port)])
+        proc = subprocess.Popen([sys.executable, "-c", _SIMPLE_BACKEND, str(port)],
+                                stderr=subprocess.DEVNULL)
         try:
             _wait_http(port, "/")
             yield f"http://127.0.0.1:{port}"
@@ -152,13 +154,102 @@ def _pct(xs: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+_HASH_CFG = """
+global
+    stats socket {sock} mode 600 level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+frontend f
+    bind 127.0.0.1:{port}
+    default_backend app
+backend app
+    balance hdr(X-Customer-Id)
+    hash-type {hash_type}
+    server stable 127.0.0.1:{stable} weight 100
+    server canary 127.0.0.1:{canary} weight 0
+"""
+
+
+def _runtime(sock: str, line: str) -> str:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(sock)
+        s.sendall(line.encode() + b"\n")
+        return b"".join(iter(lambda: s.recv(65536), b"")).decode()
+
+
+def hash_experiment(keys: int = 1000) -> None:
+    """How sticky HAProxy's own header hashing stays while `set weight` grows the
+    canary, next to lendops' bucket map (crc32(key) % 100 < weight)."""
+    from release.router import bucket_of
+
+    weights = (0, 10, 25, 50, 100)
+    names = [f"cust-{i}" for i in range(keys)]
+    rows = []
+    for hash_type in ("consistent", "map-based"):
+        ports = [_free_port(), _free_port()]
+        backs = [subprocess.Popen([sys.executable, "-c", _SIMPLE_BACKEND, str(p), t],
+                                  stderr=subprocess.DEVNULL)
+                 for p, t in zip(ports, ("stable", "canary"))]
+        tmp = tempfile.mkdtemp(prefix="lh-")
+        sock, port = f"{tmp}/s", _free_port()
+        Path(tmp, "h.cfg").write_text(_HASH_CFG.format(sock=sock, port=port, hash_type=hash_type,
+                                                       stable=ports[0], canary=ports[1]))
+        hap = subprocess.Popen(["haproxy", "-db", "-f", f"{tmp}/h.cfg"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for p in (*ports, port):
+                _wait_http(p, "/")
+            conn = _connection(port)
+            previous: dict[str, str] = {}
+            for w in weights:
+                _runtime(sock, f"set weight app/canary {w}")
+                _runtime(sock, f"set weight app/stable {100 - w}")
+                now = {}
+                for k in names:
+                    conn.request("GET", "/", headers={"X-Customer-Id": k})
+                    resp = conn.getresponse()
+                    resp.read()
+                    now[k] = resp.getheader("X-Lending-Track")
+                back = sum(previous.get(k) == "canary" and now[k] == "stable" for k in names)
+                share = sum(v == "canary" for v in now.values()) / keys * 100
+                rows.append((f"haproxy balance hdr, hash-type {hash_type}", w, share, back))
+                previous = now
+            conn.close()
+        finally:
+            hap.terminate()
+            hap.wait(10)
+            for b in backs:
+                b.terminate()
+                b.wait(10)
+            shutil.rmtree(tmp, ignore_errors=True)
+    previous = {}
+    for w in weights:
+        now = {k: "canary" if bucket_of(k) < w else "stable" for k in names}
+        back = sum(previous.get(k) == "canary" and now[k] == "stable" for k in names)
+        rows.append(("lendops bucket map (both impls)", w, sum(v == "canary" for v in now.values()) / keys * 100, back))
+        previous = now
+    print(f"{keys} customer keys, canary weight raised 0 -> 10 -> 25 -> 50 -> 100")
+    print("| assignment | weight | canary share % | keys back from canary to stable |")
+    print("|---|---|---|---|")
+    for name, w, share, back in rows:
+        print(f"| {name} | {w} | {share:.1f} | {back} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", choices=["lending", "simple"], default="lending")
     ap.add_argument("--requests", type=int, default=2000, help="per target and mode")
     ap.add_argument("--clients", type=int, default=8, help="threads in the concurrent mode")
     ap.add_argument("--block", type=int, default=100, help="interleaving block size")
+    ap.add_argument("--hash-experiment", action="store_true",
+                    help="measure HAProxy `balance hdr` stickiness instead of latency")
     args = ap.parse_args()
+    if args.hash_experiment:
+        hash_experiment()
+        return
 
     from release.router import RouterProcess
 

@@ -129,7 +129,7 @@ def _forward_headers(request: web.BaseRequest) -> CIMultiDict[str]:
         (k, v) for k, v in request.headers.items() if k.lower() not in drop
     )
     peer = request.remote or ""
-    prior = request.headers.get("X-Forwarded-For")
+    prior = ", ".join(request.headers.getall("X-Forwarded-For", []))
     headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
     headers.setdefault("X-Forwarded-Proto", request.scheme)
     if request.host:

@@ -223,3 +223,43 @@ def test_attach_and_stop_by_pid(stable, canary, tmp_path) -> None:  # type: igno
         assert not proc.alive()
     finally:
         proc.stop()
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_router_outlives_a_killed_controller(impl, stable, canary, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    ports = (free_port(), free_port())
+    code = (
+        "import json, sys, time\n"
+        "from pathlib import Path\n"
+        "from release.router import RouterProcess\n"
+        f"p = RouterProcess.start({ports[0]}, {ports[1]}, {stable.url!r}, {canary.url!r}, "
+        f"{impl!r}, weight=30, workdir=Path({str(tmp_path)!r}))\n"
+        "print(json.dumps({'pid': p.pid, 'url': p.url, 'admin_url': p.admin_url}), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    controller = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    router = None
+    info: dict[str, object] = {}
+    try:
+        assert controller.stdout is not None
+        info = json.loads(controller.stdout.readline())
+        os.kill(controller.pid, signal.SIGKILL)
+        controller.wait(10)
+        router = RouterProcess.attach(info["pid"], info["url"], info["admin_url"])
+        assert requests.get(f"{router.url}/x", timeout=5).status_code == 200
+        assert LocalRouterProvider(router.admin_url).current() == TrafficSplit(weight=30)
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+            controller.wait(10)
+        if router is None and info:
+            os.killpg(int(info["pid"]), signal.SIGTERM)  # type: ignore[call-overload]
+        if router is not None:
+            router.stop()
+            assert not router.alive()
