@@ -29,6 +29,8 @@ _HOP_BY_HOP = frozenset(
     {
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
         "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+        # Answered by the router itself (see _continue); the backend gets the body at once.
+        "expect",
     }
 )
 # Bodies up to this size are read whole: one write each way is cheaper than streaming.
@@ -146,6 +148,15 @@ def _response_headers(upstream: aiohttp.ClientResponse, *, keep_length: bool) ->
     return CIMultiDict((k, v) for k, v in upstream.headers.items() if k.lower() not in drop)
 
 
+async def _continue(request: web.BaseRequest) -> None:
+    # The low-level server does not answer `Expect: 100-continue` (the URL dispatcher
+    # would); without this, curl waits a second before sending a large body.
+    if (request.version >= (1, 1) and request.body_exists
+            and request.headers.get("Expect", "").lower() == "100-continue"):
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0
+
+
 async def _stream_body(request: web.BaseRequest) -> AsyncIterator[bytes]:
     async for chunk in request.content.iter_chunked(_CHUNK):
         yield chunk
@@ -203,6 +214,7 @@ class PythonRouter:
         self, request: web.BaseRequest, backend: Backend, track: Track
     ) -> web.StreamResponse:
         headers = _forward_headers(request)
+        await _continue(request)
         body: bytes | AsyncIterator[bytes] | None = None
         if request.body_exists:
             length = request.content_length

@@ -263,3 +263,26 @@ def test_router_outlives_a_killed_controller(impl, stable, canary, tmp_path) -> 
         if router is not None:
             router.stop()
             assert not router.alive()
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_expect_100_continue_is_answered(impl, stable, canary, start_router) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    router = start_router(stable.url, canary.url, impl)
+    host, port = router.url.removeprefix("http://").split(":")
+    body = b"z" * 5000
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+                     b"Expect: 100-continue\r\n\r\n" % len(body))
+        interim = sock.recv(4096)  # bounded by the socket timeout
+        assert interim.startswith(b"HTTP/1.1 100")
+        sock.sendall(body)
+        reply = b""
+        while b'"body_len"' not in reply and len(reply) < 65536:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert b'"body_len": 5000' in reply
