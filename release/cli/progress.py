@@ -43,6 +43,8 @@ class Progress:
         if event.get("type") == "evaluation":
             self._evaluation(event)
             return
+        if event.get("type") == "verdict":
+            return  # already printed as the evaluation arrived
         style = _PHASE_STYLE.get(str(event.get("phase")), "")
         line = Text(f"{_clock(event.get('at'))} ", style="dim")
         line.append(f"[{event.get('type')}] ", style="bold")
@@ -65,7 +67,7 @@ class Progress:
         line = Text(f"{_clock(event.get('at'))} ", style="dim")
         line.append("[analysis] ", style="bold")
         line.append(decision, style=_DECISION_STYLE.get(decision, ""))
-        line.append(f": {summary.get('reason', '')}")
+        line.append(f" (weight {event.get('weight', 0)}%)", style="dim")
         self.console.print(line)
         self._verdicts(verdicts)
 
@@ -122,6 +124,10 @@ def render_status(status: dict[str, Any], console: Console, *, history: int = 10
 
 
 def _num(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, dict):  # per-track summaries: n, mean, p50, p99, ...
+        return " ".join(f"{k}={_num(v)}" for k, v in value.items())
     return "" if value is None else str(value)

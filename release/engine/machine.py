@@ -111,6 +111,29 @@ def decide(plan: Plan, state: RolloutState, event: Event, *, now: float) -> Tran
     return machine.finish()
 
 
+def _canary_samples(summary: dict[str, Any] | None) -> float | None:
+    """The largest canary sample count among the verdicts; 0 without any result, None
+    when the verdicts do not say."""
+    if not summary:
+        return 0.0
+    counts = [v["canary"].get("n") for v in summary.get("verdicts") or [] if isinstance(v.get("canary"), dict)]
+    known = [float(c) for c in counts if isinstance(c, (int, float)) and not isinstance(c, bool)]
+    return max(known) if known else None
+
+
+def _brief(summary: dict[str, Any]) -> str:
+    """``metric decision`` pairs; the full explanations stay in the verdicts."""
+    verdicts = summary.get("verdicts") or []
+    if not verdicts:
+        return str(summary.get("reason", ""))
+    parts = []
+    for v in verdicts:
+        canary = v.get("canary") if isinstance(v.get("canary"), dict) else {}
+        n = f" n={canary['n']:g}" if isinstance(canary.get("n"), (int, float)) else ""
+        parts.append(f"{v.get('metric')} {v.get('decision')}{n}")
+    return ", ".join(parts)
+
+
 def _failing_metrics(result: Judgement) -> list[str]:
     verdicts = result.to_dict().get("verdicts") or []
     return [str(v.get("metric")) for v in verdicts if v.get("decision") == "fail"]
@@ -216,7 +239,7 @@ class _Machine:
             self.rollback(f"{kind}{named}: {result.reason}", outcome="rolled_back", verdicts=summary)
             return True
         if changed:
-            self.record("verdict", f"analysis: {result.decision}: {result.reason}", verdicts=summary)
+            self.record("verdict", f"analysis: {result.decision}: {_brief(summary)}", verdicts=summary)
         return False
 
     def drive(self) -> None:
@@ -272,7 +295,16 @@ class _Machine:
             self.record("step-end", f"ended because {step.duration:g}s passed; judge: pass", verdicts=self.s.last_result)
             self.next_step()
             return True
-        detail = self.s.last_result.get("reason") if self.s.last_result else "no analysis result yet"
+        detail = _brief(self.s.last_result) if self.s.last_result else "no analysis result yet"
+        if _canary_samples(self.s.last_result if fresh else None) == 0:
+            # Never promote blind: no canary request was seen, so there was nothing to judge.
+            self.s.paused_by = "inconclusive"
+            self.set_phase(
+                "paused",
+                f"no canary traffic was observed in {step.duration:g}s: nothing to judge, so no "
+                f"promotion; waiting for promote or abort",
+            )
+            return False
         if step.on_inconclusive == "pause":
             self.s.paused_by = "inconclusive"
             self.set_phase(

@@ -285,3 +285,42 @@ def test_state_round_trips_through_json() -> None:
     d.send(Tick(Result("pass", verdicts=[{"metric": "latency", "decision": "pass"}])))
     restored = RolloutState.from_dict(json.loads(json.dumps(d.state.to_dict())))
     assert restored == d.state
+
+
+def test_a_refusing_pre_rollout_gate_aborts_before_anything_runs() -> None:
+    d = Driver()
+    t = d.send(Start(blocked="pre-rollout webhook gate answered HTTP 503"))
+    assert t.actions == () and d.state.phase == "aborted"
+    assert "HTTP 503" in d.state.reason
+
+
+def test_failure_event_rolls_back_only_while_active() -> None:
+    from release.engine import Failure
+
+    d = Driver()
+    d.send(Start())
+    d.send(Tick())
+    d.send(Failure("canary metrics unreadable 5 times in a row"))
+    assert d.state.phase == "rolled_back" and "unreadable" in d.state.reason
+    d.send(Failure("again"))
+    assert d.state.reason.endswith("in a row")
+
+
+def test_no_canary_traffic_at_all_pauses_instead_of_promoting_blind() -> None:
+    d = Driver()
+    d.send(Start())
+    d.send(Tick())
+    empty = Result("inconclusive", reason="not enough data", verdicts=[{"metric": "error-ratio", "decision": "inconclusive", "canary": {"n": 0}}])
+    for at in range(1001, 1062, 5):
+        d.send(Tick(empty), at=at)
+    assert d.state.phase == "paused" and "no canary traffic" in d.state.reason
+    d.send(Command("resume"), at=1070)  # an operator may still decide to go on
+    assert d.state.phase == "progressing" and d.state.step == 3
+
+
+def test_no_result_at_all_also_pauses() -> None:
+    d = Driver()
+    d.send(Start())
+    d.send(Tick())
+    d.send(Tick(), at=1061)
+    assert d.state.phase == "paused" and "nothing to judge" in d.state.reason
