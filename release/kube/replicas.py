@@ -55,16 +55,21 @@ def replica_counts(weight: int, total: int) -> tuple[int, int]:
 class ReplicaRatioProvider:
     name = "replica-ratio"
 
-    def __init__(self, api_client: ApiClient, names: KubeNames, *, total_replicas: int = 4,
+    def __init__(self, api_client: ApiClient, names: KubeNames, *, total_replicas: int | None = None,
                  waiter: DeploymentWaiter | None = None, api: ObjectApi | None = None) -> None:
-        """waiter: when given, each scale-up is waited for before the other track is
-        scaled down, so capacity never dips; without it ``apply`` returns once the
-        replica counts are written."""
+        """total_replicas: pods shared by both tracks; None keeps the sum the two
+        Deployments have now (the chart's stable.replicas + canary.replicas), which every
+        ``apply`` preserves.
+
+        waiter: when given, each scale-up is waited for before the other track is scaled
+        down, so capacity never dips; without it ``apply`` returns once the replica
+        counts are written."""
         self.names = names
         self.total = total_replicas
         self._api = api or ObjectApi(api_client)
         self._waiter = waiter
-        replica_counts(50, total_replicas)  # refuse an unusable total up front
+        if total_replicas is not None:
+            replica_counts(50, total_replicas)  # refuse an unusable total up front
 
     def _scale(self, deployment: str, replicas: int, weight: int | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"spec": {"replicas": replicas}}
@@ -81,8 +86,14 @@ class ReplicaRatioProvider:
     def apply(self, split: TrafficSplit) -> None:
         if split.cohort:
             raise CohortUnsupportedError(self.name, split.cohort)
-        stable, canary = replica_counts(split.weight, self.total)
         now_canary = self._replicas(self.names.canary_deployment)
+        total = self.total
+        if total is None:
+            total = now_canary + self._replicas(self.names.stable_deployment)
+        try:
+            stable, canary = replica_counts(split.weight, total)
+        except ValueError as exc:
+            raise KubeTrafficError(self.name, f"{exc} (the two Deployments have {total})") from exc
         # Grow first, shrink second: the track that gains pods has them ready before the
         # other one gives any up.
         if canary >= now_canary:
@@ -107,7 +118,8 @@ class ReplicaRatioProvider:
         stable = self._replicas(self.names.stable_deployment)
         recorded = (canary_dep.get("metadata", {}).get("annotations") or {}).get(WEIGHT_ANNOTATION)
         if recorded is not None and recorded.isdigit() and 0 <= int(recorded) <= 100:
-            if stable + canary == self.total and replica_counts(int(recorded), self.total) == (stable, canary):
+            total = self.total if self.total is not None else stable + canary
+            if stable + canary == total and total > 0 and replica_counts(int(recorded), total) == (stable, canary):
                 return TrafficSplit(weight=int(recorded))
         total = stable + canary
         return TrafficSplit(weight=round(100 * canary / total) if total else 0)

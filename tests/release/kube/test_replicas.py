@@ -107,3 +107,23 @@ def _api(cluster: Cluster):  # type: ignore[no-untyped-def]
     from release.kube.api import ObjectApi
 
     return ObjectApi(cluster.api_client)
+
+
+def test_without_a_total_the_current_sum_is_kept(cluster: Cluster) -> None:
+    _seed(cluster, stable=3, canary=0)  # the chart's stable.replicas + canary.replicas
+    provider = ReplicaRatioProvider(cluster.api_client, cluster.names)
+    provider.apply(TrafficSplit(weight=50))
+    assert (cluster.get(DEPLOYMENTS, "lending")["spec"]["replicas"],
+            cluster.get(DEPLOYMENTS, "lending-canary")["spec"]["replicas"]) == (1, 2)
+    provider.apply(TrafficSplit(weight=10))
+    assert (cluster.get(DEPLOYMENTS, "lending")["spec"]["replicas"],
+            cluster.get(DEPLOYMENTS, "lending-canary")["spec"]["replicas"]) == (2, 1)
+    assert provider.current() == TrafficSplit(weight=10)
+
+
+def test_one_pod_in_all_cannot_be_split(cluster: Cluster) -> None:
+    from release.kube.errors import KubeTrafficError
+
+    _seed(cluster, stable=1, canary=0)
+    with pytest.raises(KubeTrafficError, match="at least 2 replicas .the two Deployments have 1"):
+        ReplicaRatioProvider(cluster.api_client, cluster.names).apply(TrafficSplit(weight=50))
