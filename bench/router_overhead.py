@@ -254,7 +254,8 @@ def main() -> None:
     from release.router import RouterProcess
 
     path = "/version" if args.backend == "lending" else "/"
-    impls = ["python"] + (["haproxy"] if shutil.which("haproxy") else [])
+    # "python-asyncio": the same router on the standard event loop instead of uvloop.
+    impls = ["python", "python-asyncio"] + (["haproxy"] if shutil.which("haproxy") else [])
     with tempfile.TemporaryDirectory(prefix="lendops-bench-") as tmp, \
             _backend(args.backend, Path(tmp)) as url:
         routers = {}
@@ -262,8 +263,10 @@ def main() -> None:
             for impl in impls:
                 # Both tracks point at the same backend: the split logic runs (weight 50,
                 # keyed requests), the backend work is identical to the direct call.
-                routers[impl] = RouterProcess.start(_free_port(), _free_port(), url, url, impl,
-                                                    weight=50, workdir=Path(tmp) / impl)
+                routers[impl] = RouterProcess.start(
+                    _free_port(), _free_port(), url, url, impl.split("-")[0], weight=50,
+                    workdir=Path(tmp) / impl,
+                    env={"LENDOPS_ROUTER_LOOP": "asyncio"} if impl == "python-asyncio" else None)
             ports = {"direct": int(url.rsplit(":", 1)[1])}
             ports |= {impl: int(r.url.rsplit(":", 1)[1]) for impl, r in routers.items()}
             seq = _sequential(ports, path, args.requests, args.block)

@@ -57,6 +57,7 @@ class RouterProcess:
         host: str = "127.0.0.1", workdir: Path | None = None,
         command: Sequence[str] = (sys.executable, "-m", "release.router"),
         start_timeout: float = 15.0, extra_args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
     ) -> RouterProcess:
         """Spawn ``lendops router`` in its own session and wait for /healthz."""
         args = [
@@ -77,7 +78,7 @@ class RouterProcess:
         try:
             popen = subprocess.Popen(
                 args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, env={**os.environ, **env} if env else None,
             )
         finally:
             if log_path:

@@ -4,6 +4,7 @@ until SIGTERM/SIGINT."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import tempfile
 from collections.abc import Callable
@@ -79,8 +80,11 @@ async def serve(config: RouterConfig, settings: RouterSettings, stop: asyncio.Ev
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    # uvloop (libuv) roughly halves the Python router's per-request CPU; the router still
-    # runs on the standard loop where uvloop cannot be installed.
+    # uvloop (libuv) cuts the Python router's added latency several-fold (bench/); the
+    # router still runs on the standard loop where uvloop is missing or
+    # LENDOPS_ROUTER_LOOP=asyncio asks for it.
+    if os.environ.get("LENDOPS_ROUTER_LOOP", "uvloop") == "asyncio":
+        return None
     try:
         import uvloop
     except ImportError:
