@@ -207,10 +207,20 @@ class Runtime:
             sys.stdout.write(PROGRESS_PREFIX + json.dumps(line) + "\n")
             sys.stdout.flush()
 
+    stopped: bool = False
+
+    def on_test_stop(self, **_: Any) -> None:
+        self.stopped = True
+
     def on_quitting(self, environment: Environment, **_: Any) -> None:
         runner = environment.runner
-        if isinstance(runner, WorkerRunner):
+        if isinstance(runner, WorkerRunner) or runner is None:
             return
+        if not self.stopped:
+            # Ended by a signal (Ctrl-C, RunningLoad.stop): our listener fires before the
+            # runner's own quit, so quit now to stop the users and, on a master, to let
+            # the workers' final reports arrive before judging.
+            runner.quit()
         if isinstance(runner, LocalRunner):
             stats = self.stats.drain()
             stats["scheduled"], stats["dropped"] = self._pacer_deltas()
@@ -264,6 +274,7 @@ def setup(environment: Environment, **_: Any) -> None:
     events = environment.events
     events.test_start.add_listener(rt.on_test_start)
     events.quitting.add_listener(rt.on_quitting)
+    events.test_stop.add_listener(rt.on_test_stop)
     if isinstance(environment.runner, MasterRunner):
         events.worker_report.add_listener(rt.on_worker_report)
     else:

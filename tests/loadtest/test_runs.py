@@ -132,3 +132,13 @@ def test_plain_locust_runs_the_locustfile(healthy_service: ServiceProcess, lendi
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert summary["requests"] > 0 and summary["passed"] is True
+
+
+def test_the_runner_and_cli_never_import_locust() -> None:
+    # Importing Locust monkey-patches the process with gevent: the release controller
+    # that calls loadtest.runner must keep its threads and sockets as they are.
+    code = ("import sys, loadtest, loadtest.runner, loadtest.cli, loadtest.summary; "
+            "from loadtest import run_scenario; "
+            "print('locust' in sys.modules, 'gevent' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "False"], done.stderr
