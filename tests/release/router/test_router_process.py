@@ -98,6 +98,12 @@ def test_admin_api_and_metrics(impl, stable, canary, start_router, session) -> N
     assert served >= 5
     if impl == "python":
         assert 'lendops_router_request_duration_seconds_count{track=' in text
+    promtool = shutil.which("promtool")
+    if promtool:  # naming and type lint, as Prometheus' own tool sees it
+        import subprocess
+        lint = subprocess.run([promtool, "check", "metrics"], input=text.encode(),
+                              capture_output=True, timeout=30, check=False)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 @pytest.mark.parametrize("impl", IMPLS)
