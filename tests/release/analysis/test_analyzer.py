@@ -92,8 +92,10 @@ def test_verdicts_are_explained_and_serialisable():
     v = result.verdict("error-ratio")
     assert "http_server_request_duration_seconds_count" in v.query
     assert v.canary["n"] > 0 and v.stable["n"] > 0 and v.canary["error_ratio"] > v.stable["error_ratio"]
-    assert v.statistic >= v.threshold == 100
-    assert "e-value" in v.explanation and "1/α=100" in v.explanation
+    # α=0.01 split over the five statistical metrics: the bar is 5/α.
+    assert v.statistic >= v.threshold == 500
+    assert "e-value" in v.explanation and "5/α=500" in v.explanation
+    assert v.canary["value"] == v.canary["error_ratio"]
     json.dumps(result.to_dict())
     json.dumps(analyzer.state())
 

@@ -148,3 +148,41 @@ def test_kill_9_mid_rollout_then_resume_finishes_without_changing_the_split(
     weights = [h["weight"] for h in state["history"] if h["type"] in ("step", "transition", "resume")]
     assert weights[: weights.index(100)] == sorted(weights[: weights.index(100)]) if 100 in weights else True
     assert load.counts["failed"] == 0, load.failures
+
+
+def test_operator_commands_from_another_terminal(
+    release_env: ReleaseEnv, traffic_factory: Callable[..., Traffic]
+) -> None:
+    steps = """\
+    - cohort: pilot
+      setWeight: 10
+    - pause: {}
+    - setWeight: 50
+    - analysis: {duration: 120s}
+    - promote: {}
+"""
+    spec = release_env.spec(steps=steps)
+    load = _start(release_env, traffic_factory, spec)
+    release_env.wait_status(lambda s: s["phase"] == "paused", 60, "the open pause")
+    out = release_env.cli("promote", check=True)
+    assert "queued for controller pid" in out.stdout
+    release_env.wait_status(lambda s: s["weight"] == 50, 30, "weight 50 after promote")
+    release_env.cli("pause", check=True)
+    paused = release_env.wait_status(lambda s: s["phase"] == "paused", 30, "the operator pause")
+    assert paused["paused_by"] == "operator" and paused["weight"] == 50
+    release_env.cli("resume", check=True)
+    release_env.wait_status(lambda s: s["phase"] == "progressing", 30, "resumed")
+    release_env.cli("promote", "--full", check=True)
+    state = release_env.wait_status(lambda s: s["phase"] in FINAL, 60, "the full promotion")
+    assert state["phase"] == "succeeded"
+    assert requests.get(state["router_url"] + "/version", timeout=5).json()["version"] == "1.1.0"
+
+    undo = release_env.cli("undo", "--quiet", timeout=120)
+    assert undo.returncode == 1  # exit code 0 means promoted; an undo ends rolled back
+    state = release_env.wait_status(lambda s: s["phase"] == "rolled_back", 30, "the undo")
+    load.stop()
+    assert state["stable_version"] == "1.0.0" and "undo" in state["reason"]
+    assert requests.get(state["router_url"] + "/version", timeout=5).json()["version"] == "1.0.0"
+    assert load.counts["failed"] == 0, load.failures
+    reasons = " | ".join(h["reason"] for h in state["history"])
+    assert "skipped by" in reasons and "paused by" in reasons and "promoted in full by" in reasons

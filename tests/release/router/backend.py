@@ -52,6 +52,16 @@ class _Handler(BaseHTTPRequestHandler):
         delay = float(query.get("delay", 0))
         if delay:
             time.sleep(delay)
+        if url.path == "/truncate":
+            # Promise 3 MB, send 100 kB, hang up: a backend dying mid-response.
+            self.send_response(200)
+            self.send_header("X-Lending-Track", self.server.track)
+            self.send_header("Content-Length", str(3 << 20))
+            self.end_headers()
+            self.wfile.write(b"t" * 100_000)
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if url.path == "/stream":
             size = int(query.get("kb", "1024")) * 1024
             self.send_response(200)

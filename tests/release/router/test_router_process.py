@@ -292,3 +292,14 @@ def test_expect_100_continue_is_answered(impl, stable, canary, start_router) -> 
             reply += chunk
     assert reply.startswith(b"HTTP/1.1 200")
     assert b'"body_len": 5000' in reply
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_backend_dying_mid_body_cuts_the_client_connection(impl, stable, canary, start_router) -> None:  # type: ignore[no-untyped-def]
+    router = start_router(stable.url, canary.url, impl)
+    with requests.Session() as s:
+        with pytest.raises((requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ConnectionError)):
+            s.get(f"{router.url}/truncate", timeout=10).content  # noqa: B018
+        # The router itself is fine afterwards.
+        assert s.get(f"{router.url}/x", timeout=5).status_code == 200
