@@ -231,7 +231,7 @@ class PythonRouter:
                 async with backend.session.request(
                     request.method, url, headers=headers, data=body, allow_redirects=False
                 ) as upstream:
-                    return await self._relay(request, upstream)
+                    return await self._relay(request, upstream, track)
             except aiohttp.ServerDisconnectedError as exc:
                 if attempt + 1 < attempts:
                     continue
@@ -243,7 +243,7 @@ class PythonRouter:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _relay(
-        self, request: web.BaseRequest, upstream: aiohttp.ClientResponse
+        self, request: web.BaseRequest, upstream: aiohttp.ClientResponse, track: Track
     ) -> web.StreamResponse:
         length = upstream.content_length
         no_body = request.method == "HEAD" or upstream.status in (204, 304)
@@ -259,9 +259,16 @@ class PythonRouter:
         )
         await response.prepare(request)
         if not no_body:
-            # Once headers are out a backend failure can only cut the connection.
-            async for chunk in upstream.content.iter_chunked(_CHUNK):
-                await response.write(chunk)
+            try:
+                async for chunk in upstream.content.iter_chunked(_CHUNK):
+                    await response.write(chunk)
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                # Headers are out: cutting the connection is the only honest signal left
+                # (the client sees a truncated body, never a silently short one).
+                self._metrics.upstream_errors.labels(track, "cut").inc()
+                if request.transport is not None:
+                    request.transport.abort()
+                return response
         await response.write_eof()
         return response
 
