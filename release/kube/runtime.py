@@ -17,6 +17,7 @@ from release.traffic.split import TrafficSplit
 
 from .errors import KubeTargetError, KubeTrafficError
 from .names import KubeNames
+from .readiness import Clock
 from .target import KubernetesTarget
 
 if TYPE_CHECKING:
@@ -106,7 +107,8 @@ class KubernetesRuntime:
 
 
 def build_kubernetes_runtime(rollout: Rollout, workdir: str | Path | None = None, *,
-                             api_client: ApiClient | None = None) -> KubernetesRuntime:
+                             api_client: ApiClient | None = None,
+                             clock: Clock | None = None) -> KubernetesRuntime:
     """The runtime for a spec with ``target: {kubernetes: ...}`` and a Kubernetes traffic
     provider; the controller calls it where it calls ``build_runtime`` for local specs.
     ``workdir`` is unused: the cluster holds the state."""
@@ -119,7 +121,7 @@ def build_kubernetes_runtime(rollout: Rollout, workdir: str | Path | None = None
         raise ValueError("the rollout's target is not kubernetes")
     names = KubeNames(namespace=kube.namespace, base=kube.deployment, container=kube.container)
     client = api_client or connect(context=kube.context or None)
-    target = KubernetesTarget(client, names, image=kube.image)
+    target = KubernetesTarget(client, names, image=kube.image, clock=clock)
     provider = traffic_provider(spec.traffic.provider, client, names)
     return KubernetesRuntime(target, provider, canary_faults=spec.canary.faults or None,
                              stable_version=spec.stable.version)
