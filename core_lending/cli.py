@@ -5,10 +5,7 @@ Bad input gives one line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
-import tempfile
 import threading
 from typing import Any
 
@@ -111,28 +108,16 @@ def _serve_werkzeug(settings: Any, host: str, port: int) -> None:
 
 
 def _serve_gunicorn(settings: Any, host: str, port: int, workers: int) -> None:
-    from gunicorn.app.base import BaseApplication
+    from .serving import run_gunicorn
 
-    # Multiprocess metrics need one fresh directory shared by all workers of this server.
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lendops-metrics-")
+    def factory() -> Any:
+        from .api.app import create_app
 
-    class _App(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
-                               "threads": 8, "preload_app": False, "graceful_timeout": 5, "timeout": 60,
-                               "accesslog": None, "loglevel": "warning"}.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            from .api.app import create_app
-
-            return create_app(settings)  # one per worker: own engine, own disbursement thread
+        return create_app(settings)  # one per worker: own engine, own disbursement thread
 
     click.echo(f"lendops serve: {settings.track} {settings.version} on http://{host}:{port} "
                f"({workers} gunicorn workers)", err=True)
-    sys.argv = sys.argv[:1]  # gunicorn must not parse lendops' own flags
-    _App().run()
+    run_gunicorn(factory, host=host, port=port, workers=workers)
 
 
 @click.group()

@@ -129,6 +129,8 @@ class CreditCenter:
         with rt.tracer.start_as_current_span("credit.persist", attributes=rt.span_attributes(
                 branch=branch, decision=decision.decision.value, grade=grade)):
             with rt.db.write() as s:
+                # Lock the customer first: two first-time applications must not both insert a line.
+                s.scalar(select(Customer.id).where(Customer.id == customer_id).with_for_update())
                 line = s.scalar(select(CreditLine).where(CreditLine.customer_id == customer_id).with_for_update())
                 if line is not None and line.used_fen > 0:
                     raise Conflict("the customer's credit line is in use; repay before a new application",

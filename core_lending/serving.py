@@ -1,0 +1,40 @@
+"""How a WSGI app is served: werkzeug threads for one process, gunicorn for several.
+
+Shared by ``lendops serve`` and the benchmarks, so a bare endpoint measured against the
+service is served exactly the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["GUNICORN_OPTIONS", "run_gunicorn"]
+
+GUNICORN_OPTIONS: dict[str, Any] = {
+    "worker_class": "gthread", "threads": 8, "preload_app": False, "graceful_timeout": 5, "timeout": 60,
+    "keepalive": 5, "accesslog": None, "loglevel": "warning",
+}
+
+
+def run_gunicorn(app_factory: Callable[[], Any], *, host: str, port: int, workers: int) -> None:
+    """Serve ``app_factory()`` (called once per worker) under gunicorn until SIGTERM."""
+    from gunicorn.app.base import BaseApplication
+
+    # Multiprocess metrics need one fresh directory shared by all workers of this server.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lendops-metrics-")
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, **GUNICORN_OPTIONS}.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return app_factory()
+
+    sys.argv = sys.argv[:1]  # gunicorn must not parse the caller's own flags
+    _App().run()
