@@ -114,3 +114,35 @@ def list_scenarios() -> None:
     for name, path in sorted(bundled_scenarios().items()):
         scenario = load_scenario(path)
         click.echo(f"{name:8} {scenario.description}")
+
+
+@loadtest.command("webhook")
+@click.option("--listen", default="127.0.0.1:8089", show_default=True, help="host:port to serve on.")
+@click.option("--scenario", required=True, help="Scenario run as rollout traffic (file or bundled name).")
+@click.option("--host", required=True, help="Base URL the load goes to (the router).")
+@click.option("--tokens", "tokens_file", type=click.Path(dir_okay=False), envvar="LENDING_TOKENS_FILE")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="loadtest-runs", show_default=True)
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True)
+def webhook(listen: str, scenario: str, host: str, tokens_file: str | None, out_dir: str, workers: int) -> None:
+    """Serve a load-test webhook for rollouts (POST /rollout with release notifications)."""
+    from .errors import LoadtestError
+    from .loader import load_scenario
+    from .webhook import LoadWebhook, WebhookSettings, serve_webhook
+
+    try:
+        load_scenario(scenario)
+    except LoadtestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    bind_host, _, port = listen.rpartition(":")
+    app = LoadWebhook(WebhookSettings(scenario=scenario, host=host, out_dir=Path(out_dir), tokens_file=tokens_file,
+                                      workers=workers))
+    server = serve_webhook(app, bind_host or "127.0.0.1", int(port))
+    click.echo(f"load-test webhook on http://{bind_host or '127.0.0.1'}:{port} (POST /rollout, /runs)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        app.stop_all()

@@ -40,12 +40,14 @@ from .loader import load_scenario, resolve_scenario_path
 from .summary import Summary
 from .tokens import ENV_TOKENS_JSON, ManagerTokens, load_tokens_file, tokens_from_env
 
-__all__ = ["run_scenario", "start_scenario", "RunningLoad", "ProgressCallback"]
+__all__ = ["run_scenario", "start_scenario", "RunningLoad", "ProgressCallback", "UNTIL_STOPPED_S"]
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 _PROGRESS_PREFIX = "LENDOPS-PROGRESS "
 _LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+#: The duration of a run that lasts until stopped (the scenario format's maximum).
+UNTIL_STOPPED_S = 7 * 24 * 3600.0
 #: Extra seconds past the scenario's duration before a run counts as hung.
 _GRACE_S = 90.0
 
@@ -169,14 +171,18 @@ def start_scenario(path: str | Path, host: str, *, tokens_file: str | Path | Non
                    tokens: Mapping[str, str] | None = None, duration_s: float | None = None,
                    out_dir: str | Path | None = None, workers: int = 0, client: str = "fast",
                    on_progress: ProgressCallback | None = None, env: Mapping[str, str] | None = None,
-                   ) -> RunningLoad:
+                   until_stopped: bool = False) -> RunningLoad:
     """Start a scenario against ``host`` and return at once.
 
     tokens / tokens_file: manager tokens by branch code (default: from the environment,
         see ``loadtest.tokens``). workers: 0 runs one Locust process; N > 0 runs a master
         and N workers. client: "fast" (FastHttpUser) or "requests" (HttpUser).
+    until_stopped: ignore the scenario's duration and run until ``stop()`` (rollout
+        traffic that lasts as long as the rollout; capped at 7 days).
     The scenario is validated here, so a broken file fails before anything starts.
     """
+    if until_stopped:
+        duration_s = UNTIL_STOPPED_S
     scenario_path = resolve_scenario_path(path)
     scenario = load_scenario(scenario_path).with_duration(duration_s)
     manager_tokens = _resolve_tokens(tokens_file, tokens)
