@@ -21,6 +21,10 @@ SPLITS = [TrafficSplit(), TrafficSplit(weight=20, cohort=frozenset({"522731", "5
           TrafficSplit(weight=100), TrafficSplit(weight=0, cohort=frozenset(f"{520000 + i}" for i in range(70)))]
 
 
+def _id(split: TrafficSplit) -> str:
+    return f"w{split.weight}-c{len(split.cohort)}"
+
+
 def _values(provider: str, split: TrafficSplit) -> dict[str, Any]:
     return {"traffic": {"provider": provider, "canaryWeight": split.weight, "cohort": sorted(split.cohort)}}
 
@@ -29,7 +33,7 @@ def _docs(chart: Any, provider: str, split: TrafficSplit) -> list[dict[str, Any]
     return render(chart, _values(provider, split), name="credit", namespace="retail")
 
 
-@pytest.mark.parametrize("split", SPLITS, ids=str)
+@pytest.mark.parametrize("split", SPLITS, ids=_id)
 def test_httproute_rules_are_the_providers(chart: Any, split: TrafficSplit) -> None:
     provider = GatewayRouteProvider(None, NAMES, api=object())  # type: ignore[arg-type]
     route = by_kind(_docs(chart, "gateway-api", split), "HTTPRoute")["credit"]
@@ -37,7 +41,7 @@ def test_httproute_rules_are_the_providers(chart: Any, split: TrafficSplit) -> N
     assert provider.parse(route) == split
 
 
-@pytest.mark.parametrize("split", SPLITS, ids=str)
+@pytest.mark.parametrize("split", SPLITS, ids=_id)
 def test_virtualservice_routes_are_the_providers(chart: Any, split: TrafficSplit) -> None:
     provider = IstioProvider(None, NAMES, api=object())  # type: ignore[arg-type]
     vs = by_kind(_docs(chart, "istio", split), "VirtualService")["credit"]
@@ -45,7 +49,7 @@ def test_virtualservice_routes_are_the_providers(chart: Any, split: TrafficSplit
     assert provider.parse(vs) == split
 
 
-@pytest.mark.parametrize("split", SPLITS, ids=str)
+@pytest.mark.parametrize("split", SPLITS, ids=_id)
 def test_canary_ingress_annotations_are_the_providers(chart: Any, split: TrafficSplit) -> None:
     provider = NginxCanaryProvider(None, NAMES, api=object())  # type: ignore[arg-type]
     ingresses = by_kind(_docs(chart, "ingress-nginx", split), "Ingress")
