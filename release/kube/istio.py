@@ -90,8 +90,15 @@ class IstioProvider:
             matches = route.get("match") or []
             dests = {self._service(r["destination"]["host"]): int(r.get("weight", 100))
                      for r in route.get("route") or []}
-            codes = [m["headers"][header]["exact"] for m in matches
-                     if header in (m.get("headers") or {})]
+            codes = []
+            for m in matches:
+                value = (m.get("headers") or {}).get(header)
+                if value is None:
+                    continue
+                if "exact" not in value:
+                    raise KubeTrafficError(self.name, f"cannot read a cohort match {value}; "
+                                           "this provider writes one exact match per branch")
+                codes.append(value["exact"])
             if codes:
                 if set(dests) != {self.names.canary_service}:
                     raise KubeTrafficError(self.name, f"cohort route goes to {sorted(dests)}")

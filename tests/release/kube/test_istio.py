@@ -56,3 +56,12 @@ def test_a_missing_virtual_service_names_the_path(cluster: Cluster) -> None:
     with pytest.raises(KubeTrafficError, match="virtualservices/lending: HTTP 404") as err:
         IstioProvider(cluster.api_client, cluster.names).current()
     assert err.value.status == 404
+
+
+def test_a_regex_cohort_written_by_hand_is_not_guessed_at(cluster: Cluster) -> None:
+    vs = virtual_service()
+    vs["spec"]["http"].insert(0, {"match": [{"headers": {"x-branch-code": {"regex": "^52.*"}}}],
+                                  "route": [{"destination": {"host": CANARY}}]})
+    cluster.put(VIRTUALSERVICES, vs)
+    with pytest.raises(KubeTrafficError, match="cannot read a cohort match"):
+        IstioProvider(cluster.api_client, cluster.names).current()
