@@ -73,6 +73,7 @@ class Summary:
     versions: dict[str, int] = field(default_factory=dict)
     start_lag_ms: dict[str, float | None] = field(default_factory=dict)
     workers: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: dict[str, int] = field(default_factory=dict)
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
@@ -98,14 +99,24 @@ class Summary:
 
 
 def build_summary(scenario: Scenario, stats: RunStats, *, host: str, elapsed_s: float, started_at: str = "",
-                  locust_totals: Mapping[str, int] | None = None) -> Summary:
-    """Judge ``stats`` against the scenario's thresholds and lay the result out for JSON."""
+                  locust_totals: Mapping[str, int] | None = None,
+                  exceptions: Mapping[str, int] | None = None) -> Summary:
+    """Judge ``stats`` against the scenario's thresholds and lay the result out for JSON.
+
+    ``exceptions`` (message → count) are errors raised by the load code itself; any of
+    them fails the run, since the journeys it measured were not the ones designed.
+    """
     iterations = sum(stats.journeys_started.values())
     measures = Measures(requests=stats.requests, failures=stats.failures, elapsed_s=elapsed_s,
                         iterations=iterations, scheduled=stats.scheduled, dropped=stats.dropped,
                         steps=stats.steps)
     results: list[ThresholdResult] = evaluate(scenario.thresholds, measures)
     breaches = [r.message() for r in results if r.passed is False]
+    raised = dict(exceptions or {})
+    if raised:
+        first = next(iter(raised))
+        breaches.append(f"load code raised {sum(raised.values())} exception(s), e.g. {first} "
+                        f"(see locust_exceptions.csv)")
     elapsed = max(elapsed_s, 1e-9)
     steps = {key: _step_row(hist, stats.step_failures.get(key, 0)) for key, hist in sorted(stats.steps.items())}
     if stats.steps:
@@ -142,6 +153,7 @@ def build_summary(scenario: Scenario, stats: RunStats, *, host: str, elapsed_s: 
         start_lag_ms={"p50": stats.start_lag.percentile(0.5), "p99": stats.start_lag.percentile(0.99),
                       "max": stats.start_lag.max_ms},
         workers=workers,
+        exceptions=raised,
         thresholds=[r.to_dict() for r in results],
         breaches=breaches,
     )

@@ -229,7 +229,9 @@ class Runtime:
         total = runner.stats.total
         summary = build_summary(self.scenario, self.run_stats, host=environment.host or "",
                                 elapsed_s=elapsed, started_at=self.started_at,
-                                locust_totals={"requests": total.num_requests, "failures": total.num_failures})
+                                locust_totals={"requests": total.num_requests, "failures": total.num_failures},
+                                exceptions={str(e.get("msg", "?")).strip()[:200]: int(e.get("count", 1))
+                                            for e in runner.exceptions.values()})
         for line in summary.breaches:
             log.error(line)
         target = os.environ.get(ENV.SUMMARY)

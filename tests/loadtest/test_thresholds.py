@@ -72,3 +72,12 @@ def test_the_summary_carries_the_verdict_the_exit_code_and_each_worker() -> None
     assert summary.steps["new_customer.apply"]["p99_ms"] == 12.0
     passing = build_summary(scenario.model_copy(update={"thresholds": Thresholds()}), run, host="h", elapsed_s=1)
     assert passing.exit_code == EXIT_OK and passing.breaches == []
+
+
+def test_exceptions_in_the_load_code_fail_the_run_even_within_thresholds() -> None:
+    scenario = parse_scenario(SCENARIO).model_copy(update={"thresholds": Thresholds()})
+    summary = build_summary(scenario, RunStats(), host="h", elapsed_s=1,
+                            exceptions={"KeyError('loan_id')": 4})
+    assert summary.exit_code == EXIT_BREACHED
+    assert summary.breaches == ["load code raised 4 exception(s), e.g. KeyError('loan_id') "
+                                "(see locust_exceptions.csv)"]
