@@ -133,6 +133,15 @@ class Controller:
         self._analysis_errors = 0
         self._last_error = ""
         self._last_action_failure = 0.0
+        self.load: Any = None
+        if self.rollout.spec.load is not None:
+            from pathlib import Path
+
+            from release.controller.load import LoadDriver
+
+            spec_dir = Path(self.doc.get("spec_file") or ".").parent
+            self.load = LoadDriver(self.rollout.spec.load, spec_dir=spec_dir, out_dir=store.dir / "load",
+                                   saved=self.doc.get("load"))
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="notify")
         self._notifications: list[Future[list[Delivery]]] = []
 
@@ -152,6 +161,8 @@ class Controller:
                     break
                 self.sleep(self.options.tick_seconds)
         finally:
+            if self.load is not None and is_final(self.state) and self.load.active:
+                self.note("load", self.load.stop())
             self.flush_notifications()
             self.persist()
             self._pool.shutdown(wait=False)
@@ -195,7 +206,26 @@ class Controller:
             if self.state.pending:
                 return
         self.apply(Tick(self.evaluate()))
+        self.drive_load()
         self.metrics.update(self.state, now=self.clock())
+
+    def drive_load(self) -> None:
+        """Start the spec's load once the canary takes traffic; stop it when the canary
+        leaves (rollback, promotion)."""
+        if self.load is None:
+            return
+        router = self.runtime.router_url()
+        wanted = self.state.phase in ACTIVE_PHASES and self.state.canary_has_traffic and router is not None
+        if wanted and not self.load.active and "load" not in self.doc:
+            try:
+                self.doc["load"] = self.load.start(str(router))
+            except Exception as exc:  # a broken scenario must not stop the rollout itself
+                self.doc["load"] = {"error": str(exc)}
+                self.note("load", f"load could not start: {exc}")
+                return
+            self.note("load", f"load scenario {self.load.spec.scenario} started against {router}")
+        elif not wanted and self.state.phase not in ACTIVE_PHASES and self.load.active:
+            self.note("load", self.load.stop())
 
     # -- transitions ----------------------------------------------------------------
     def apply(self, event: Event) -> None:

@@ -88,6 +88,18 @@ spec:
                              f"reason={last.get('reason')}\n{log}")
 
 
+    def wait_done(self, timeout: float, what: str = "the end of the rollout") -> dict[str, Any]:
+        """A final phase, and the controller has exited (its last notes are written)."""
+        from release.controller import RolloutStore
+
+        final = {"succeeded", "rolled_back", "aborted"}
+
+        def done(s: dict[str, Any]) -> bool:
+            return s["phase"] in final and RolloutStore(self.workdir, s["name"]).controller_pid() is None
+
+        return self.wait_status(done, timeout, what)
+
+
 @pytest.fixture
 def release_env(tmp_path: Path) -> Iterator[ReleaseEnv]:
     db_url = f"sqlite:///{tmp_path / 'lending.sqlite'}"

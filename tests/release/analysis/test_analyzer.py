@@ -160,3 +160,18 @@ def test_spec_parses_camel_case_and_rejects_unknown_fields():
                                              "granted-line", "apr-guardrail"]
     off = AnalysisSpec.model_validate({"metrics": [{"name": "approval-rate", "enabled": False}]})
     assert "approval-rate" not in off.builtins()
+
+
+def test_intervals_merge_at_one_weight_and_split_when_the_weight_changes():
+    pair = Pair(Build(), Build(), weight=0.1, seed=13)
+    a = Analyzer(default_analysis(), pair)
+    a.begin()
+    for _ in range(10):
+        pair.traffic(100)
+        a.evaluate()
+    assert len(a.state()["intervals"]) == 1
+    pair.weight = 0.6
+    for _ in range(5):
+        pair.traffic(100)
+        a.evaluate()
+    assert len(a.state()["intervals"]) == 2

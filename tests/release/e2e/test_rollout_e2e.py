@@ -186,3 +186,25 @@ def test_operator_commands_from_another_terminal(
     assert load.counts["failed"] == 0, load.failures
     reasons = " | ".join(h["reason"] for h in state["history"])
     assert "skipped by" in reasons and "paused by" in reasons and "promoted in full by" in reasons
+
+
+def test_load_section_drives_rollout_traffic_with_locust(release_env: ReleaseEnv) -> None:
+    import json
+
+    (release_env.root / "tokens.json").write_text(json.dumps({"managers": release_env.tokens}))
+    steps = """\
+    - cohort: pilot
+      setWeight: 40
+    - analysis: {duration: 15s, until: decided}
+    - promote: {}
+"""
+    spec = release_env.spec(steps=steps, extra="  load: {scenario: steady, tokensFile: tokens.json}\n")
+    release_env.cli("run", str(spec), "--detach", "--quiet", check=True)
+    state = release_env.wait_done(180)
+    assert state["phase"] == "succeeded", state["reason"]
+    loads = [h["reason"] for h in state["history"] if h["type"] == "load"]
+    assert loads[0].startswith("load scenario steady started against http://127.0.0.1:")
+    assert loads[-1].startswith("load steady:") and " 0 failed" in loads[-1]
+    assert state["evaluations"] > 0 and state["last_result"]["verdicts"]
+    n = max(v["canary"].get("n", 0) for v in state["last_result"]["verdicts"])
+    assert n > 0  # the canary was judged on Locust's requests

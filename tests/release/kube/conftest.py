@@ -25,7 +25,6 @@ import pytest
 kmock = pytest.importorskip("kmock")
 pytest.importorskip("kubernetes")
 
-from kmock._internal.rendering import Response  # noqa: E402  (201 for create)
 from kubernetes import client as k8s  # noqa: E402
 
 from release.kube.api import DEPLOYMENTS, HTTPROUTES, INGRESSES, VIRTUALSERVICES, Resource  # noqa: E402
@@ -37,7 +36,7 @@ NS = "lending"
 class Emulator(kmock.KubernetesEmulator):
     async def _serve_create(self, request: Any) -> Any:
         raw = await super()._serve_create(request)
-        return Response(status=201, payload=raw)
+        return kmock.Response(status=201, payload=raw)
 
 
 def _res(r: Resource) -> Any:
