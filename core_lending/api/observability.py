@@ -21,7 +21,7 @@ __all__ = ["install_observability", "SERVICE_NAME"]
 SERVICE_NAME = "lending"
 # Telemetry batches are the clients' bookkeeping, not the credit path: tracing them would
 # double the spans of every load test.
-_UNTRACED = ",/v1/telemetry/client"
+_UNTRACED = ",^/v1/telemetry/client$"
 
 
 def install_observability(app: Flask, settings: Any, probe: Any) -> None:
@@ -41,7 +41,7 @@ def install_observability(app: Flask, settings: Any, probe: Any) -> None:
         sample_ratio=options.sample_ratio, max_spans=options.max_spans, max_age_s=options.max_age_s,
         excluded_urls=DEFAULT_EXCLUDED_URLS + _UNTRACED,
     )
-    if tracing.provider is not None:
+    if tracing.provider is not None and options.trace_sql:
         _trace_database_on_first_request(app, tracing)
 
     app.register_blueprint(telemetry_blueprint(_authenticate, recorder=probe.client))

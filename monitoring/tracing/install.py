@@ -10,14 +10,14 @@ from flask import Flask
 
 from .errors import TracingConfigError
 from .privacy import AttributeFilter
+from .server import BRANCH_ATTRIBUTE
 from .provider import APP_EXTENSION, global_provider
 from .store import TRACK_ATTRIBUTE, SpanStore
 
 __all__ = ["Tracing", "init_tracing", "instrument_engine", "BRANCH_ATTRIBUTE", "DEFAULT_EXCLUDED_URLS"]
 
-BRANCH_ATTRIBUTE = "lending.branch"
 # Scrapes and health checks would drown the traces an SRE looks for.
-DEFAULT_EXCLUDED_URLS = "/metrics,/healthz,/readyz,/version"
+DEFAULT_EXCLUDED_URLS = "^/metrics$,^/healthz$,^/readyz$,^/version$"
 Exporter = Literal["store", "otlp", "none"]
 _requests_lock = threading.Lock()
 
@@ -102,8 +102,11 @@ def init_tracing(
                                          reason="the store exporter needs store_url or store_path")
             bounds: dict[str, Any] = {
                 k: v for k, v in (("max_spans", max_spans), ("max_age_s", max_age_s)) if v is not None}
+            if attribute_filter is not None:
+                bounds["attribute_filter"] = attribute_filter
             store = (SpanStore(store_url, **bounds) if store_url is not None
                      else SpanStore.at_path(str(store_path), **bounds))
+        # The store filters personal attributes itself, without copying each span.
         span_exporter = StoreSpanExporter(store)
     else:
         if not otlp_endpoint:
@@ -111,7 +114,8 @@ def init_tracing(
                                      reason="the otlp exporter needs an endpoint, e.g. http://127.0.0.1:4318")
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        span_exporter = OTLPSpanExporter(endpoint=_otlp_traces_url(otlp_endpoint))
+        span_exporter = RedactingExporter(OTLPSpanExporter(endpoint=_otlp_traces_url(otlp_endpoint)),
+                                          attribute_filter)
 
     provider = TracerProvider(
         resource=Resource.create({
@@ -119,9 +123,7 @@ def init_tracing(
         }),
         sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
     )
-    provider.add_span_processor(BatchSpanProcessor(
-        RedactingExporter(span_exporter, attribute_filter), schedule_delay_millis=schedule_delay_ms,
-    ))
+    provider.add_span_processor(BatchSpanProcessor(span_exporter, schedule_delay_millis=schedule_delay_ms))
     tracing = Tracing(provider=provider, store=store if exporter == "store" else None, exporter=exporter)
     app.extensions[APP_EXTENSION] = tracing
     switch = global_provider()
@@ -134,26 +136,10 @@ def init_tracing(
     return tracing
 
 
-def _request_hook(span: Any, environ: dict[str, Any]) -> None:
-    branch = environ.get("HTTP_X_BRANCH_CODE")
-    if branch and span.is_recording():
-        span.set_attribute(BRANCH_ATTRIBUTE, branch[:16])
-
-
 def _instrument_flask(app: Flask, provider: Any, excluded_urls: str) -> None:
-    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+    from .server import instrument_flask
 
-    funcs = app.before_request_funcs.setdefault(None, [])
-    before = list(funcs)
-    FlaskInstrumentor.instrument_app(
-        app, tracer_provider=provider, excluded_urls=excluded_urls, request_hook=_request_hook,
-    )
-    # Move the span-starting hook to the front: a request answered by an earlier hook
-    # (auth, fault injection) must still get its server span.
-    added = [f for f in funcs if f not in before]
-    for f in added:
-        funcs.remove(f)
-    funcs[0:0] = added
+    instrument_flask(app, provider.get_tracer("monitoring.tracing.server"), excluded_urls=excluded_urls)
 
 
 def instrument_engine(tracing: Tracing, engine: Any) -> None:
@@ -164,20 +150,9 @@ def instrument_engine(tracing: Tracing, engine: Any) -> None:
 
 
 def _instrument_engine(engine: Any, provider: Any) -> None:
-    # EngineTracer instruments one engine; SQLAlchemyInstrumentor().instrument() would
-    # also patch create_engine process-wide (the span store's own engine included) and
-    # works only once per process.
-    from opentelemetry.instrumentation.sqlalchemy import __version__ as sqla_version
-    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
-    from opentelemetry.metrics import get_meter
+    from .sql import trace_engine
 
-    tracer = provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", sqla_version)
-    usage = get_meter("opentelemetry.instrumentation.sqlalchemy").create_up_down_counter(
-        "db.client.connections.usage", unit="connections")
-    sync_engine = getattr(engine, "sync_engine", engine)
-    if not getattr(sync_engine, "_lendops_traced", False):
-        EngineTracer(tracer, sync_engine, usage)
-        sync_engine._lendops_traced = True
+    trace_engine(engine, provider.get_tracer("monitoring.tracing.sql"))
 
 
 def _instrument_requests(switch: Any) -> None:

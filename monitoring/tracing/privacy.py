@@ -52,8 +52,18 @@ class AttributeFilter:
     personal_keys: frozenset[str] = DEFAULT_PERSONAL_KEYS
     safe_prefixes: tuple[str, ...] = DEFAULT_SAFE_PREFIXES
     extra_keys: frozenset[str] = field(default_factory=frozenset)
+    # Verdicts per key: the same few dozen keys come by on every span.
+    _verdicts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def is_personal(self, key: str) -> bool:
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._judge(key)
+            if len(self._verdicts) < 10_000:  # keys are code, not data; bounded anyway
+                self._verdicts[key] = verdict
+        return verdict
+
+    def _judge(self, key: str) -> bool:
         if key in self.extra_keys:
             return True
         if key.startswith(self.safe_prefixes):

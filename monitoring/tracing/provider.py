@@ -4,8 +4,9 @@
 module-level ``trace.get_tracer(__name__)`` bind to it. Yet one process can hold several
 apps (tests build many; a demo may run stable and canary side by side), each with its
 own resource (version, track) and exporter. So the global provider is a switch: a span
-goes to the provider of the Flask app handling the current request, or, outside any
-app context (background workers), to the provider initialised last.
+goes to the provider of the Flask app handling the current request (nowhere if that app
+turned tracing off), or, outside any app context (background workers) and in apps
+that never called init_tracing, to the provider initialised last.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ APP_EXTENSION = "lendops_tracing"
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _global: AppTracerProvider | None = None
+_NOOP = trace.NoOpTracerProvider()
 
 
 class AppTracerProvider(trace.TracerProvider):
@@ -37,9 +39,10 @@ class AppTracerProvider(trace.TracerProvider):
 
         if has_app_context():
             tracing = current_app.extensions.get(APP_EXTENSION)
-            if tracing is not None and tracing.provider is not None:
-                return tracing.provider
-        return self.fallback or trace.NoOpTracerProvider()
+            if tracing is not None:
+                # An app that turned tracing off must not feed another app's exporter.
+                return tracing.provider if tracing.provider is not None else _NOOP
+        return self.fallback or _NOOP
 
     def get_tracer(
         self,

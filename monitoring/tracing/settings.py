@@ -8,6 +8,7 @@ service passes (``Settings.tracing``). Keys::
     store_url      SQLAlchemy URL instead of a path (LENDING_TRACING_STORE_URL)
     otlp_endpoint  e.g. http://127.0.0.1:4318  (LENDING_TRACING_OTLP_ENDPOINT)
     sample_ratio   0..1 for new traces          (LENDING_TRACING_SAMPLE_RATIO, default 1)
+    trace_sql      one span per SQL statement   (LENDING_TRACING_TRACE_SQL, default true)
     max_spans      span store bound by count    (LENDING_TRACING_MAX_SPANS)
     max_age_s      span store bound by age      (LENDING_TRACING_MAX_AGE_S)
 """
@@ -37,6 +38,8 @@ class TracingSettings:
     """OTLP/HTTP collector base URL (``/v1/traces`` is appended when missing)."""
     sample_ratio: float = 1.0
     """Share of new traces kept; a caller's sampled traceparent is always honoured."""
+    trace_sql: bool = True
+    """A client span per SQL statement (the costliest part of tracing: most spans are SQL)."""
     max_spans: int = 200_000
     """The span store keeps at most this many spans (newest)."""
     max_age_s: float = 6 * 3600
@@ -73,4 +76,9 @@ class TracingSettings:
                     values[name] = kind(values[name])
                 except (TypeError, ValueError):
                     raise TracingConfigError(setting=name, value=values[name], reason="must be a number") from None
+        if isinstance(values.get("trace_sql"), str):
+            flag = values["trace_sql"].strip().lower()
+            if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise TracingConfigError(setting="trace_sql", value=values["trace_sql"], reason="must be true or false")
+            values["trace_sql"] = flag in ("1", "true", "yes", "on")
         return cls(**values)

@@ -36,10 +36,10 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .errors import SpanStoreError
+from .privacy import AttributeFilter
 
 __all__ = ["SpanStore", "SpanRecord", "TraceSummary", "TRACK_ATTRIBUTE"]
 
@@ -117,54 +117,62 @@ class TraceSummary:
         return asdict(self)
 
 
-_UPSERTS: dict[str, Callable[[Table], Any]] = {
-    "sqlite": lambda t: sqlite.insert(t).on_conflict_do_nothing(),
-    "postgresql": lambda t: postgresql.insert(t).on_conflict_do_nothing(),
-}
-
-
-def _hex(value: int, width: int) -> str:
-    return format(value, f"0{width}x")
-
-
 def _json_value(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _row(span: ReadableSpan) -> dict[str, Any]:
+_COLUMNS = tuple(c.name for c in spans_table.columns)
+
+
+def _row(span: ReadableSpan, rules: AttributeFilter) -> tuple[Any, ...]:
+    """One span as a row, in ``_COLUMNS`` order (a tuple: the export path is hot)."""
     ctx = span.context
-    attrs = {k: _json_value(v) for k, v in (span.attributes or {}).items()}
+    attrs = rules.clean(span.attributes)
+    for key, value in attrs.items():
+        if isinstance(value, tuple):
+            attrs[key] = list(value)
     resource = span.resource.attributes if span.resource is not None else {}
     start = span.start_time or 0
     end = span.end_time or start
     status = span.status.status_code
     route = attrs.get("http.route")
-    return {
-        "trace_id": _hex(ctx.trace_id, 32),
-        "span_id": _hex(ctx.span_id, 16),
-        "parent_span_id": _hex(span.parent.span_id, 16) if span.parent is not None else None,
-        "name": span.name[:200],
-        "kind": span.kind.name.lower(),
-        "start_ns": start,
-        "end_ns": end,
-        "duration_ms": (end - start) / 1e6,
-        "status": status.name.lower(),
-        "status_message": span.status.description,
-        "error": status is StatusCode.ERROR,
-        "service": resource.get("service.name"),
-        "version": resource.get("service.version"),
-        "track": resource.get(TRACK_ATTRIBUTE) or attrs.get(TRACK_ATTRIBUTE),
-        "route": str(route)[:200] if route is not None else None,
-        "attributes": json.dumps(attrs, default=str),
-        "events": json.dumps(
-            [
-                {"name": e.name, "time_ns": e.timestamp,
-                 "attributes": {k: _json_value(v) for k, v in (e.attributes or {}).items()}}
-                for e in span.events
-            ],
-            default=str,
-        ),
-    }
+    events = "[]" if not span.events else json.dumps(
+        [{"name": e.name, "time_ns": e.timestamp,
+          "attributes": {k: _json_value(v) for k, v in rules.clean(e.attributes).items()}}
+         for e in span.events],
+        default=str,
+    )
+    return (
+        format(ctx.trace_id, "032x"),
+        format(ctx.span_id, "016x"),
+        format(span.parent.span_id, "016x") if span.parent is not None else None,
+        span.name[:200],
+        span.kind.name.lower(),
+        start,
+        end,
+        (end - start) / 1e6,
+        status.name.lower(),
+        span.status.description,
+        status is StatusCode.ERROR,
+        resource.get("service.name"),
+        resource.get("service.version"),
+        resource.get(TRACK_ATTRIBUTE) or attrs.get(TRACK_ATTRIBUTE),
+        str(route)[:200] if route is not None else None,
+        json.dumps(attrs, default=str),
+        events,
+    )
+
+
+def _insert_sql(dialect: Any) -> str | None:
+    """Driver-level INSERT that ignores a span stored twice (a retry after a timeout);
+    None where no such statement is known (then SQLAlchemy Core inserts)."""
+    columns = ", ".join(_COLUMNS)
+    if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
+        return f"INSERT OR IGNORE INTO trace_spans ({columns}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    if dialect.name == "postgresql" and dialect.paramstyle in ("format", "pyformat"):
+        return (f"INSERT INTO trace_spans ({columns}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
+                "ON CONFLICT DO NOTHING")
+    return None
 
 
 def _record(row: Any) -> SpanRecord:
@@ -212,6 +220,7 @@ class SpanStore:
         prune_interval_s: float = 1.0,
         busy_timeout_ms: int = 10_000,
         clock_ns: Callable[[], int] = time.time_ns,
+        attribute_filter: AttributeFilter | None = None,
     ) -> None:
         if max_spans < 1 or max_age_s <= 0:
             raise SpanStoreError(url=url, operation="open", reason="max_spans and max_age_s must be positive")
@@ -220,6 +229,8 @@ class SpanStore:
         self.max_spans = max_spans
         self.prune_interval_s = prune_interval_s
         self._clock_ns = clock_ns
+        # Whoever writes, nothing personal is stored (the exporter path need not redact).
+        self._rules = attribute_filter or AttributeFilter()
         self._last_prune_ns: int | None = None
         try:
             self._writer = create_engine(url)
@@ -230,6 +241,7 @@ class SpanStore:
             _sqlite_tuning(self._writer, busy_timeout_ms=busy_timeout_ms, immediate=True)
             _sqlite_tuning(self._reader, busy_timeout_ms=busy_timeout_ms, immediate=False)
         self._create_schema()
+        self._insert_sql = _insert_sql(self._writer.dialect)
 
     @classmethod
     def at_path(cls, path: str, **kwargs: Any) -> SpanStore:
@@ -249,15 +261,19 @@ class SpanStore:
     # -- writing ---------------------------------------------------------------------
 
     def write(self, spans: Sequence[ReadableSpan]) -> int:
-        """Store finished spans (already redacted); prune when due. Returns rows written."""
-        rows = [_row(s) for s in spans]
+        """Store finished spans, personal attributes dropped; prune when due. Returns rows
+        written."""
+        rows = [_row(s, self._rules) for s in spans]
         if not rows:
             return 0
-        # The same span exported twice (a retry after a timeout) is not an error.
-        stmt: Any = _UPSERTS.get(self._writer.dialect.name, lambda t: insert(t))(spans_table)
         try:
             with self._writer.begin() as conn:
-                conn.execute(stmt, rows)
+                if self._insert_sql is not None:
+                    # Driver level: SQLAlchemy's per-row parameter processing cost more
+                    # than the rest of the export.
+                    conn.exec_driver_sql(self._insert_sql, rows)
+                else:
+                    conn.execute(insert(spans_table), [dict(zip(_COLUMNS, r)) for r in rows])
                 if self._prune_due():
                     self._prune(conn)
         except SQLAlchemyError as exc:

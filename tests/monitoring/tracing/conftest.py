@@ -14,7 +14,6 @@ from werkzeug.serving import make_server
 
 from monitoring.tracing import SpanStore
 from monitoring.tracing.exporter import StoreSpanExporter
-from monitoring.tracing.privacy import RedactingExporter
 
 
 def free_port() -> int:
@@ -34,7 +33,7 @@ def direct_provider(store: SpanStore, *, track: str = "stable", version: str = "
     """A provider that writes synchronously to ``store`` (no batching), for store tests."""
     provider = TracerProvider(resource=Resource.create(
         {"service.name": "lending", "service.version": version, "lending.track": track}))
-    provider.add_span_processor(SimpleSpanProcessor(RedactingExporter(StoreSpanExporter(store))))
+    provider.add_span_processor(SimpleSpanProcessor(StoreSpanExporter(store)))
     return provider
 
 

@@ -72,7 +72,8 @@ def test_incoming_traceparent_is_continued_through_lending_sql_and_outgoing_span
     assert server.parent_span_id == PARENT_ID  # continued, not a new trace
     assert server.kind == "server" and server.route == "/v1/credit/apply"
     assert server.attributes["lending.branch"] == "522629"
-    assert "phone" not in server.attributes.get("http.target", "")  # query string cut
+    assert server.attributes["url.path"] == "/v1/credit/apply"  # never the query string
+    assert server.attributes["http.response.status_code"] == 200
     assert by_name["credit.score"].parent_span_id == server.span_id
     assert by_name["credit.score"].attributes == {"lending.grade": "A"}
     sql = [s for s in spans if s.kind == "client" and s.parent_span_id == by_name["credit.persist"].span_id]
@@ -165,3 +166,17 @@ def test_invalid_settings_are_refused(tmp_path: Path) -> None:
         init_tracing(app, service_name="s", version="1", track="stable", exporter="otlp")
     off = init_tracing(app, service_name="s", version="1", track="stable", exporter="none")
     assert off.provider is None and off.force_flush()
+
+
+def test_an_app_with_tracing_off_feeds_no_other_app(tmp_path: Path) -> None:
+    on_app, on_engine = make_app(tmp_path, name="on")
+    off_app, _ = make_app(tmp_path, name="off")
+    on = init_tracing(on_app, service_name="lending", version="1", track="stable",
+                      store_path=str(tmp_path / "on.db"), engine=on_engine)
+    init_tracing(off_app, service_name="lending", version="1", track="stable", exporter="none")
+    try:
+        assert off_app.test_client().post("/v1/credit/apply").status_code == 200
+        on.force_flush()
+        assert on.store.count() == 0
+    finally:
+        on.shutdown()

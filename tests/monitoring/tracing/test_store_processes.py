@@ -30,7 +30,7 @@ WRITER = textwrap.dedent("""
 
 def test_concurrent_writer_processes_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "spans.db"
-    writers, per_writer = 4, 150
+    writers, per_writer = 3, 100
     procs = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(per_writer)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
