@@ -244,7 +244,18 @@ class LocalRuntime:
         self._persist()
 
 
-def build_runtime(rollout: Rollout, workdir: str | Path) -> LocalRuntime:
+def build_runtime(rollout: Rollout, workdir: str | Path) -> Any:
+    """The runtime the spec's target asks for: local processes, or a Kubernetes
+    namespace (``release.kube``; needs the ``kubernetes`` extra)."""
+    if rollout.spec.target.kubernetes is not None:
+        try:
+            from release.kube.runtime import build_kubernetes_runtime
+        except ImportError as exc:
+            raise RuntimeFailure(f"the kubernetes target needs `pip install lendops[kubernetes]`: {exc}") from exc
+        try:
+            return build_kubernetes_runtime(rollout, workdir)
+        except Exception as exc:  # no kubeconfig, unknown context: one line for the user
+            raise RuntimeFailure(f"cannot reach the cluster: {exc}") from exc
     return LocalRuntime(rollout, workdir)
 
 
