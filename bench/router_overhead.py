@@ -149,6 +149,19 @@ def _concurrent(port: int, path: str, n: int, clients: int) -> tuple[list[float]
     return [x for s in samples for x in s], per * clients / elapsed
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds used so far by a router process and its children (HAProxy's child):
+    unlike latency, this hardly depends on how busy the machine is."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in (proc, *proc.children(recursive=True)):
+        t = p.cpu_times()
+        total += t.user + t.system
+    return total
+
+
 def _pct(xs: list[float], q: float) -> float:
     ordered = sorted(xs)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -269,7 +282,10 @@ def main() -> None:
                     env={"LENDOPS_ROUTER_LOOP": "asyncio"} if impl == "python-asyncio" else None)
             ports = {"direct": int(url.rsplit(":", 1)[1])}
             ports |= {impl: int(r.url.rsplit(":", 1)[1]) for impl, r in routers.items()}
+            cpu0 = {impl: _cpu(r.pid) for impl, r in routers.items()}
             seq = _sequential(ports, path, args.requests, args.block)
+            cpu = {impl: (_cpu(r.pid) - cpu0[impl]) / (args.requests + 50) * 1e6
+                   for impl, r in routers.items()}
             conc = {name: _concurrent(port, path, args.requests, args.clients)
                     for name, port in ports.items()}
         finally:
@@ -280,13 +296,13 @@ def main() -> None:
     base_conc = conc["direct"][0]
     print(f"backend={args.backend} path={path} requests={args.requests} per target and mode, "
           f"concurrent clients={args.clients}")
-    print("| target | seq p50 ms | seq p99 ms | added p50 ms | added p99 ms | "
+    print("| target | router CPU µs/req | seq p50 ms | seq p99 ms | added p50 ms | added p99 ms | "
           f"conc p50 ms | conc p99 ms | conc added p50 ms | conc req/s | req/s vs direct |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in ports:
         s, (c, rps) = seq[name], conc[name]
         print(
-            f"| {name} | {_pct(s, .5):.3f} | {_pct(s, .99):.3f} | "
+            f"| {name} | {cpu[name] if name in cpu else 0:.0f} | {_pct(s, .5):.3f} | {_pct(s, .99):.3f} | "
             f"{_pct(s, .5) - _pct(base_seq, .5):+.3f} | {_pct(s, .99) - _pct(base_seq, .99):+.3f} | "
             f"{_pct(c, .5):.3f} | {_pct(c, .99):.3f} | {_pct(c, .5) - _pct(base_conc, .5):+.3f} | "
             f"{rps:.0f} | {rps / conc['direct'][1]:.2f} |"
