@@ -73,23 +73,27 @@ class DisbursementWorker:
         for loan_id in ids:
             if self._stop.is_set():
                 break
-            amount = self._claim(loan_id)
-            if amount is None:
+            claimed = self._claim(loan_id)
+            if claimed is None:
                 continue
-            result = self.rail.pay(reference=f"loan-{loan_id}", amount_fen=amount)
-            self._settle(loan_id, result)
+            amount, branch = claimed
+            with self.rt.tracer.start_as_current_span(
+                    "loan.disburse", attributes=self.rt.span_attributes(branch=branch)) as span:
+                result = self.rail.pay(reference=f"loan-{loan_id}", amount_fen=amount)
+                span.set_attribute("lending.payout", "paid" if result.ok else "failed")
+                self._settle(loan_id, result)
             done += 1
         self._report_stuck()
         return done
 
-    def _claim(self, loan_id: int) -> int | None:
+    def _claim(self, loan_id: int) -> tuple[int, str] | None:
         try:
             with self.rt.db.write() as s:
                 loan = s.get(Loan, loan_id)
                 if loan is None or loan.status != PENDING or s.get(DisbursementClaim, loan_id) is not None:
                     return None
                 s.add(DisbursementClaim(loan_id=loan_id, worker=self.name, claimed_at=naive_utc(self.rt.clock())))
-                return loan.principal_fen
+                return loan.principal_fen, loan.branch_code
         except IntegrityError:  # another process claimed it first (PostgreSQL race)
             return None
 

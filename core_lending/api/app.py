@@ -74,8 +74,8 @@ def create_app(
     @app.before_request
     def _inject_faults() -> Response | None:
         # Registered after the probe, so injected errors and latency are measured like real ones.
-        if not request.path.startswith("/v1/"):
-            return None
+        if not request.path.startswith("/v1/") or request.path.startswith("/v1/telemetry/"):
+            return None  # client telemetry is measurement, not the service under drill
         rt.faults.delay()
         if rt.faults.should_fail():
             return problem(500, "injected-fault", "Injected fault",

@@ -53,7 +53,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_conforms(case: Any, fuzz_app: Any) -> None:
     headers = {"Authorization": f"Bearer {fuzz_app.config['FUZZ_TOKEN']}"}
