@@ -19,6 +19,7 @@ __all__ = ["Analyzer"]
 _STATE_VERSION = 1
 _MAX_INTERVALS = 64
 _CRITICAL_BY_DEFAULT = {"apr-guardrail"}
+_STATISTICAL = ("error-ratio", "latency", "approval-rate", "apr", "granted-line")
 _QUANTITIES = {
     "error-ratio": ("errors", "requests"),
     "latency": ("latency",),
@@ -29,9 +30,8 @@ _QUANTITIES = {
 }
 
 
-def _share(inc: Increment) -> float | None:
-    c, s = inc.track("canary").counter("requests"), inc.track("stable").counter("requests")
-    return c / (c + s) if c + s > 0 else None
+def _requests(inc: Increment) -> tuple[float, float]:
+    return inc.track("canary").counter("requests"), inc.track("stable").counter("requests")
 
 
 def _add(a: Increment, b: Increment) -> Increment:
@@ -44,12 +44,29 @@ def _add(a: Increment, b: Increment) -> Increment:
     return Increment(tracks, a.resets + b.resets)
 
 
-def _close(a: float | None, b: float | None) -> bool:
-    # Intervals whose canary share of requests is about the same are judged as one: the
-    # test's exposure share is then (almost) unchanged, and the persisted state stays small.
-    if a is None or b is None:
+def _close(a: Increment, b: Increment) -> bool:
+    """Whether two intervals ran at the same canary share of requests.
+
+    Such intervals are judged as one (the exposure share of the merged interval is what
+    each of them had, up to binomial noise), which keeps the persisted state small; a
+    change of weight starts a new interval, so each keeps its own exposure share.
+    """
+    ca, sa = _requests(a)
+    cb, sb = _requests(b)
+    if ca + sa <= 0 or cb + sb <= 0:
         return True
-    return abs(a - b) <= max(0.01, 0.15 * max(a, b))
+    wa, wb = ca / (ca + sa), cb / (cb + sb)
+    w = (ca + cb) / (ca + sa + cb + sb)
+    noise = 3.0 * math.sqrt(max(w * (1 - w), 1e-9) * (1 / (ca + sa) + 1 / (cb + sb)))
+    return abs(wa - wb) <= max(0.01, 0.15 * max(wa, wb), noise)
+
+
+def _gap(a: Increment, b: Increment) -> float:
+    ca, sa = _requests(a)
+    cb, sb = _requests(b)
+    wa = ca / (ca + sa) if ca + sa > 0 else 0.0
+    wb = cb / (cb + sb) if cb + sb > 0 else 0.0
+    return abs(wa - wb)
 
 
 def _inc_to_dict(inc: Increment) -> dict[str, Any]:
@@ -116,6 +133,7 @@ class Analyzer:
             min_samples=(m.min_samples if m is not None and m.min_samples is not None else self.spec.min_samples),
             tolerance=(m.tolerance if m is not None and m.tolerance is not None else self.spec.tolerance),
             critical=critical,
+            tests=max(1, sum(1 for n in self.spec.builtins() if n in _STATISTICAL)),
         )
 
     def _describe(self, name: str) -> str:
@@ -143,14 +161,12 @@ class Analyzer:
     def _record(self, inc: Increment) -> None:
         if inc.resets:
             self._resets.extend(r for r in inc.resets if r not in self._resets)
-        if self._intervals and _close(_share(self._intervals[-1]), _share(inc)):
+        if self._intervals and _close(self._intervals[-1], inc):
             self._intervals[-1] = _add(self._intervals[-1], inc)
         else:
             self._intervals.append(inc)
         while len(self._intervals) > _MAX_INTERVALS:
-            shares = [_share(i) for i in self._intervals]
-            gaps = [abs((a if a is not None else 0.0) - (b if b is not None else 0.0))
-                    for a, b in zip(shares, shares[1:])]
+            gaps = [_gap(a, b) for a, b in zip(self._intervals, self._intervals[1:])]
             k = gaps.index(min(gaps))
             self._intervals[k:k + 2] = [_add(self._intervals[k], self._intervals[k + 1])]
 

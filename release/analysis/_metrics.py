@@ -22,14 +22,24 @@ LINE_CAP_BOUND = 4_990_000.0
 
 @dataclass(frozen=True)
 class Settings:
+    """``alpha`` is the whole canary's false-alarm bound, split evenly (Bonferroni) over
+    the ``tests`` statistical metrics, so the rollout as a whole keeps it."""
+
     alpha: float
     min_samples: int
     tolerance: float
     critical: bool
+    tests: int = 1
 
     @property
     def bar(self) -> float:
-        return 1.0 / self.alpha
+        return self.tests / self.alpha
+
+    @property
+    def bar_text(self) -> str:
+        if self.tests == 1:
+            return f"1/α={self.bar:g}"
+        return f"{self.tests}/α={self.bar:g} (α={self.alpha:g} split over {self.tests} metrics)"
 
 
 def _pct(x: float | None) -> str:
@@ -61,8 +71,8 @@ def _count_verdict(name: str, incs: Sequence[Increment], s: Settings, query: str
         for i in incs
     ]
     ev = count_evidence(ivs, tolerance=s.tolerance, direction=direction)
-    canary = {label: ev.rate_canary, events: ev.events_canary, "n": ev.exposure_canary}
-    stable = {label: ev.rate_stable, events: ev.events_stable, "n": ev.exposure_stable}
+    canary = {"value": ev.rate_canary, label: ev.rate_canary, events: ev.events_canary, "n": ev.exposure_canary}
+    stable = {"value": ev.rate_stable, label: ev.rate_stable, events: ev.events_stable, "n": ev.exposure_stable}
     e = ev.e_value
     low = _not_enough(name, "sequential-count", s, query, ev.exposure_canary, ev.exposure_stable,
                       stable, canary, unit, e)
@@ -72,9 +82,9 @@ def _count_verdict(name: str, incs: Sequence[Increment], s: Settings, query: str
     sizes = f"(n={ev.exposure_canary:g}/{ev.exposure_stable:g})"
     if e >= s.bar:
         return Verdict(name, "sequential-count", "fail", s.critical, query, stable, canary, e, s.bar,
-                       f"{head} {sizes}, e-value {_e(e)} ≥ 1/α={s.bar:g}")
+                       f"{head} {sizes}, e-value {_e(e)} ≥ {s.bar_text}")
     return Verdict(name, "sequential-count", "pass", s.critical, query, stable, canary, e, s.bar,
-                   f"{head} {sizes}, e-value {_e(e)} < 1/α={s.bar:g}: no regression beyond ×{s.tolerance:g}")
+                   f"{head} {sizes}, e-value {_e(e)} < {s.bar:g}: no regression beyond ×{s.tolerance:g}")
 
 
 def _error_ratio(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
@@ -96,7 +106,7 @@ def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdic
     )
     for side in (v.canary, v.stable):
         if side.get("declined_share") is not None:
-            side["approval_rate"] = 1.0 - side["declined_share"]
+            side["approval_rate"] = side["value"] = 1.0 - side["declined_share"]
     return v
 
 
@@ -140,6 +150,8 @@ def _hist_verdict(name: str, key: str, incs: Sequence[Increment], s: Settings, q
     ivs, bounds, tc, ts = _hist_intervals(incs, key)
     ev = histogram_evidence(ivs, bounds, tolerance=s.tolerance, direction=direction, slack=slack)
     canary, stable = _hist_values(tc, bounds), _hist_values(ts, bounds)
+    headline = "p99" if key == "latency" else "mean"
+    canary["value"], stable["value"] = canary[headline], stable[headline]
     if extra is not None:
         canary.update(extra(tc, bounds))
         stable.update(extra(ts, bounds))
@@ -169,9 +181,9 @@ def _hist_verdict(name: str, key: str, incs: Sequence[Increment], s: Settings, q
         stable["worst_bound"], stable["worst_share"] = b_s if math.isfinite(b_s) else None, share_s
     if e >= s.bar and ev.best is not None:
         return Verdict(name, "sequential-histogram", "fail", s.critical, query, stable, canary, e, s.bar,
-                       f"canary {sense}: {where}; {summary} {sizes}, e-value {_e(e)} ≥ 1/α={s.bar:g}")
+                       f"canary {sense}: {where}; {summary} {sizes}, e-value {_e(e)} ≥ {s.bar_text}")
     return Verdict(name, "sequential-histogram", "pass", s.critical, query, stable, canary, e, s.bar,
-                   f"{summary} {sizes}, e-value {_e(e)} < 1/α={s.bar:g}: no shift beyond ×{s.tolerance:g}")
+                   f"{summary} {sizes}, e-value {_e(e)} < {s.bar:g}: no shift beyond ×{s.tolerance:g}")
 
 
 def _seconds(x: float | None) -> str:
@@ -220,8 +232,8 @@ def _guardrail(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
     out_s = sum(i.track("stable").counter("apr_outside") for i in incs)
     n_c = sum(i.track("canary").histogram("apr").count for i in incs)
     n_s = sum(i.track("stable").histogram("apr").count for i in incs)
-    canary = {"outside": out_c, "n": n_c}
-    stable = {"outside": out_s, "n": n_s}
+    canary = {"value": out_c, "outside": out_c, "n": n_c}
+    stable = {"value": out_s, "outside": out_s, "n": n_s}
     if out_c > 0:
         return Verdict("apr-guardrail", "guardrail", "fail", True, query, stable, canary, out_c, 0.0,
                        f"{out_c:g} canary APR(s) outside [LPR, 4×LPR] among {n_c:g} grants: rule, rolls back at once")

@@ -216,7 +216,8 @@ class AnalysisSpec(_Model):
     provider: ProviderSpec = Field(default_factory=lambda: ProviderSpec(scrape=ScrapeSpec()))
     alpha: float = Field(
         default=0.01, gt=0.0, lt=0.5,
-        description="false-alarm bound of the sequential tests, however often they are checked",
+        description="false-alarm bound for the whole canary, however often it is checked "
+        "(split evenly over the statistical metrics)",
     )
     min_samples: int = Field(
         default=30, alias="minSamples", ge=1,
