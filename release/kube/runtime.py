@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from release.traffic.provider import TrafficProvider
 from release.traffic.split import TrafficSplit
 
-from .errors import KubeTargetError, KubeTrafficError
+from .errors import CohortUnsupportedError, KubeTargetError, KubeTrafficError
 from .names import KubeNames
 from .readiness import Clock
 from .target import KubernetesTarget
@@ -119,6 +119,12 @@ def build_kubernetes_runtime(rollout: Rollout, workdir: str | Path | None = None
     kube = spec.target.kubernetes
     if kube is None:
         raise ValueError("the rollout's target is not kubernetes")
+    if spec.traffic.provider == "replica-ratio":
+        # Refuse up front, not at the first cohort step of a running rollout.
+        branches = frozenset(code for step in spec.steps if step.cohort is not None and not step.cohort.all
+                             for code in step.cohort.branches)
+        if branches:
+            raise CohortUnsupportedError("replica-ratio", branches)
     names = KubeNames(namespace=kube.namespace, base=kube.deployment, container=kube.container)
     client = api_client or connect(context=kube.context or None)
     target = KubernetesTarget(client, names, image=kube.image, clock=clock)

@@ -95,3 +95,18 @@ def test_deploy_canary_refuses_a_stable_that_runs_another_build(cluster: Cluster
     with pytest.raises(KubeTargetError, match="runs 0.9.0, the rollout spec says stable is 1.0.0"):
         rt.deploy_canary("1.1.0")
     assert cluster.writes() == []
+
+
+def test_a_replica_ratio_spec_with_cohort_steps_is_refused_before_it_starts(cluster: Cluster) -> None:
+    import pytest
+
+    from release.kube.errors import CohortUnsupportedError
+    from release.kube.runtime import build_kubernetes_runtime
+    from release.spec import load_text
+
+    rollout = load_text(SPEC.replace("provider: istio", "provider: replica-ratio"))
+    with pytest.raises(CohortUnsupportedError, match="522629"):
+        build_kubernetes_runtime(rollout, api_client=cluster.api_client)
+    assert cluster.requests() == []
+    ok = load_text(SPEC.replace("provider: istio", "provider: replica-ratio").replace("- cohort: pilot", "- cohort: all"))
+    assert build_kubernetes_runtime(ok, api_client=cluster.api_client).provider.name == "replica-ratio"
