@@ -5,7 +5,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
 
 from release.spec import (
     PILOT_BRANCHES,
@@ -121,7 +120,10 @@ def test_load_raises_with_every_issue() -> None:
 def test_json_schema_accepts_the_examples_and_rejects_junk() -> None:
     schema = rollout_json_schema()
     json.dumps(schema)
+    from ruamel.yaml import YAML
+
     for path in EXAMPLES.glob("*.yaml"):
-        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+        # YAML 1.2 (ruamel, as the loader): `on:` is a key, not the boolean of YAML 1.1.
+        jsonschema.validate(json.loads(json.dumps(YAML(typ="safe").load(path.read_text()))), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"apiVersion": "lendops.dev/v1alpha1", "kind": "Rollout"}, schema)
