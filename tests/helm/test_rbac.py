@@ -36,8 +36,11 @@ def _allowed(role: dict[str, Any], group: str, resource: str, name: str | None, 
 
 @pytest.mark.parametrize("provider", ["gateway-api", "istio", "ingress-nginx", "replica-ratio"])
 def test_a_rollout_needs_nothing_the_role_does_not_grant(chart: Any, cluster: Cluster, provider: str) -> None:  # noqa: F811
+    rollout_values = ROLLOUT
+    if provider == "replica-ratio":  # no cohort steps with replica ratio (the chart refuses them)
+        rollout_values = {**ROLLOUT, "spec": {**ROLLOUT["spec"], "steps": [{"setWeight": 20}, {"promote": {}}]}}
     values = {"traffic": {"provider": provider}, "stable": {"version": "1.0.0", "replicas": 3},
-              "controller": {"enabled": True, "rollout": ROLLOUT}}
+              "controller": {"enabled": True, "rollout": rollout_values}}
     docs = render(chart, values)
     for doc in docs:
         if doc["kind"] in _RES:
@@ -91,3 +94,10 @@ def test_the_role_is_namespaced_named_and_minimal(chart: Any) -> None:
     assert "rollouts/lending/rollout.json" in script and "lendops release resume" in script
     spec = yaml.safe_load(by_kind(docs, "ConfigMap")["lending-rollout"]["data"]["rollout.yaml"])
     assert spec["spec"]["steps"] == ROLLOUT["spec"]["steps"]
+
+
+def test_the_chart_refuses_a_replica_ratio_rollout_with_cohort_steps(chart: Any) -> None:
+    from .conftest import helm_python
+
+    with pytest.raises(helm_python.errors.HelmRenderError, match=r"steps\[0\] routes a cohort"):
+        render(chart, {"traffic": {"provider": "replica-ratio"}, "controller": {"enabled": True, "rollout": ROLLOUT}})

@@ -34,9 +34,29 @@ NS = "lending"
 
 
 class Emulator(kmock.KubernetesEmulator):
+    """kmock plus two things a real API server does that the adapters rely on: create
+    answers 201, and a Deployment's ``metadata.generation`` grows with every change of
+    its spec (so a status from before a patch is recognisably stale)."""
+
     async def _serve_create(self, request: Any) -> Any:
         raw = await super()._serve_create(request)
         return kmock.Response(status=201, payload=raw)
+
+    async def _handle(self, request: Any) -> Any:
+        key, before = None, None
+        if request.resource == _res(DEPLOYMENTS) and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
+            data = request.data if isinstance(request.data, dict) else {}
+            name = request.name or data.get("metadata", {}).get("name")
+            key = (request.resource, request.namespace, name)
+            if key in self.objects and not self.objects[key].deleted:
+                before = copy.deepcopy(self.objects[key].raw.get("spec"))
+        response = await super()._handle(request)
+        if key is not None and key in self.objects and not self.objects[key].deleted:
+            obj = self.objects[key]
+            if obj.raw.get("spec") != before:
+                generation = int(obj.raw.get("metadata", {}).get("generation", 0)) + 1
+                obj.patch({"metadata": {"generation": generation}})
+        return response
 
 
 def _res(r: Resource) -> Any:
@@ -71,8 +91,13 @@ class Cluster:
         return key in self.emu.objects and not self.emu.objects[key].deleted
 
     def set_status(self, name: str, status: dict[str, Any]) -> None:
-        """Play the Deployment controller: report a status."""
-        self.emu.objects[_res(DEPLOYMENTS), NS, name].patch({"status": status})
+        """Play the Deployment controller: report a status (for the current generation
+        unless the status names one)."""
+        obj = self.emu.objects[_res(DEPLOYMENTS), NS, name]
+        generation = obj.raw.get("metadata", {}).get("generation")
+        if generation is not None:
+            status = {"observedGeneration": generation, **status}
+        obj.patch({"status": status})
 
 
 @pytest.fixture

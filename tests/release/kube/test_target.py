@@ -201,3 +201,27 @@ def test_rollout_status_follows_kubectl(dep: dict[str, Any], done: bool, why: st
     st = rollout_status(dep)
     assert st.done is done
     assert why in st.reason
+
+
+def test_every_spec_change_bumps_the_generation_in_the_emulator(cluster: Cluster) -> None:
+    cluster.put(DEPLOYMENTS, deployment("lending", "stable"))
+    cluster.put(DEPLOYMENTS, deployment("lending-canary", "canary", replicas=0))
+    _target(cluster, FakeClock(_controller(cluster))).start_canary("1.1.0")
+    assert cluster.get(DEPLOYMENTS, "lending-canary")["metadata"]["generation"] == 1
+    assert cluster.get(DEPLOYMENTS, "lending-canary")["status"]["observedGeneration"] == 1
+
+
+def test_a_status_from_before_the_patch_is_not_taken_for_ready(cluster: Cluster) -> None:
+    """The old canary reports 1/1 ready for generation 5; after our patch (generation 6)
+    that says nothing about the new build, so the target keeps waiting until the
+    controller has observed generation 6."""
+    dep = deployment("lending-canary", "canary", replicas=1)
+    dep["metadata"]["generation"] = 5
+    dep["status"] = {**rolled_out(1), "observedGeneration": 5}
+    cluster.put(DEPLOYMENTS, deployment("lending", "stable"))
+    cluster.put(DEPLOYMENTS, dep)
+    clock = FakeClock(_controller(cluster, delay_polls=3))
+    _target(cluster, clock).start_canary("1.1.0")
+    assert clock.sleeps == [2.0, 2.0, 2.0]  # waited for the controller, not fooled by the stale status
+    got = cluster.get(DEPLOYMENTS, "lending-canary")
+    assert got["metadata"]["generation"] == 6 and got["status"]["observedGeneration"] == 6
