@@ -76,7 +76,11 @@ class Runtime:
     live_users: int = 0
     started_monotonic: float | None = None
     started_at: str = ""
+    setup_error: str = ""
+    stopped: bool = False
     _serials: Any = field(default_factory=count)
+    _sent_scheduled: int = 0
+    _sent_dropped: int = 0
 
     # -- load processes -------------------------------------------------------------------
 
@@ -111,6 +115,8 @@ class Runtime:
         return branches + [data.Branch(c) for c in self.tokens if c not in known]
 
     def new_journeys(self, user: Any) -> Journeys:
+        if self.setup_error:
+            raise LoadtestError(self.setup_error)
         seed = self.scenario.seed
         index = getattr(self.environment.runner, "worker_index", 0)
         serial = next(self._serials)
@@ -163,9 +169,6 @@ class Runtime:
         wire["scheduled"], wire["dropped"] = self._pacer_deltas()
         data[REPORT_KEY] = {"index": wire_index, "stats": wire}
 
-    _sent_scheduled: int = 0
-    _sent_dropped: int = 0
-
     def _pacer_deltas(self) -> tuple[int, int]:
         if self.dispatcher is None:
             return 0, 0
@@ -188,8 +191,13 @@ class Runtime:
         if self.started_monotonic is None:
             self.started_monotonic = time.monotonic()
             self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        if self.is_load_process() and self.picker is None:
-            self.prepare_load()
+        if self.is_load_process() and self.picker is None and not self.setup_error:
+            try:
+                self.prepare_load()
+            except (LoadtestError, ValueError) as exc:
+                # Users raise it when they start, so it ends up in the summary's exceptions.
+                self.setup_error = str(exc)
+                log.error("cannot prepare the load: %s", exc)
         if os.environ.get(ENV.PROGRESS) == "1" and not isinstance(self.environment.runner, WorkerRunner):
             gevent.spawn(self._progress)
 
@@ -206,8 +214,6 @@ class Runtime:
                     "workers": len(runner.clients) if isinstance(runner, MasterRunner) else 0}
             sys.stdout.write(PROGRESS_PREFIX + json.dumps(line) + "\n")
             sys.stdout.flush()
-
-    stopped: bool = False
 
     def on_test_stop(self, **_: Any) -> None:
         self.stopped = True
