@@ -7,9 +7,10 @@
   faults) and waits; the canary keeps serving until ``stop_canary`` scales it to 0, so
   the controller can move traffic back to stable first.
 
-Containers are changed with a JSON Patch (RFC 6902) guarded by a ``test`` of the
-container's name: it touches exactly the image and the ``LENDING_*`` variables and fails
-instead of editing the wrong container if someone reordered them since our read. A
+Containers are changed with a JSON Patch (RFC 6902) guarded by ``test`` operations on
+the container's and each replaced variable's name: it touches exactly the image and the
+``LENDING_*`` variables, and fails as a whole instead of editing the wrong entry if
+someone reordered them since our read. A
 strategic merge patch would also merge by name, but only on a real API server; JSON
 Patch means the same thing everywhere, including the emulator the tests run against.
 """
@@ -123,6 +124,7 @@ class KubernetesTarget:
         for key, value in wanted.items():
             entry = {"name": key, "value": value}
             if key in index:
+                ops.append({"op": "test", "path": f"{base}/env/{index[key]}/name", "value": key})
                 ops.append({"op": "replace", "path": f"{base}/env/{index[key]}", "value": entry})
             else:
                 ops.append({"op": "add", "path": f"{base}/env/-", "value": entry})

@@ -76,7 +76,9 @@ def test_start_canary_json_patches_the_charts_canary_and_waits(cluster: Cluster)
     assert patch.data == [
         {"op": "test", "path": f"{base}/name", "value": "lending"},
         {"op": "replace", "path": f"{base}/image", "value": f"{IMAGE}:1.1.0"},
+        {"op": "test", "path": f"{base}/env/1/name", "value": "LENDING_VERSION"},
         {"op": "replace", "path": f"{base}/env/1", "value": {"name": "LENDING_VERSION", "value": "1.1.0"}},
+        {"op": "test", "path": f"{base}/env/2/name", "value": "LENDING_TRACK"},
         {"op": "replace", "path": f"{base}/env/2", "value": {"name": "LENDING_TRACK", "value": "canary"}},
         {"op": "add", "path": f"{base}/env/-", "value": {"name": "LENDING_FAULTS", "value": "latency_ms=200"}},
         {"op": "add", "path": "/spec/replicas", "value": 1},
@@ -225,3 +227,24 @@ def test_a_status_from_before_the_patch_is_not_taken_for_ready(cluster: Cluster)
     assert clock.sleeps == [2.0, 2.0, 2.0]  # waited for the controller, not fooled by the stale status
     got = cluster.get(DEPLOYMENTS, "lending-canary")
     assert got["metadata"]["generation"] == 6 and got["status"]["observedGeneration"] == 6
+
+
+def test_a_container_list_changed_since_the_read_fails_the_whole_patch(cluster: Cluster) -> None:
+    """The JSON Patch's test operations make a concurrent reorder fail instead of
+    editing another container: replay our patch after a sidecar was inserted first."""
+    from release.kube.api import ObjectApi
+    from release.kube.errors import KubeApiError
+
+    cluster.put(DEPLOYMENTS, deployment("lending", "stable"))
+    cluster.put(DEPLOYMENTS, deployment("lending-canary", "canary", replicas=0))
+    target = _target(cluster, FakeClock(_controller(cluster)))
+    stale = cluster.get(DEPLOYMENTS, "lending-canary")
+    ops = target._build_ops(stale, "lending-canary", track="canary", version="1.1.0", faults=None, replicas=1)
+    moved = cluster.get(DEPLOYMENTS, "lending-canary")
+    moved["spec"]["template"]["spec"]["containers"].insert(0, {"name": "istio-proxy", "image": "proxy:1"})
+    cluster.put(DEPLOYMENTS, moved)
+    with pytest.raises(KubeApiError):
+        ObjectApi(cluster.api_client).json_patch(DEPLOYMENTS, NS, "lending-canary", ops)
+    after = cluster.get(DEPLOYMENTS, "lending-canary")
+    assert [c["image"] for c in after["spec"]["template"]["spec"]["containers"]] == [
+        "proxy:1", "envoy:1", f"{IMAGE}:1.0.0"]
