@@ -80,6 +80,11 @@ def test_each_fault_kind_is_rolled_back_naming_the_metric(
     assert any(m.startswith(metric) for m in failing)
     # the router now sends everything to stable
     assert requests.get(state["router_url"] + "/version", timeout=5).json()["track"] == "stable"
+    # measured for bench/RESULTS.md (run with -s): first canary traffic -> rollback
+    t0 = [h["at"] for h in state["history"] if h["type"] == "step"][0]
+    done = [h["at"] for h in state["history"] if h["type"] == "transition" and h["phase"] == "rolled_back"][0]
+    print(f"\nROLLBACK {faults}: detected after {rollback['at'] - t0:.1f}s, stable-only after {done - t0:.1f}s, "
+          f"{state['evaluations']} evaluations, client requests {sum(load.counts.values())}")
 
 
 def test_good_canary_with_very_little_traffic_is_not_rolled_back(
