@@ -1,7 +1,9 @@
 """The disbursement worker: pays pending loans exactly once, across processes.
 
 A loan is claimed by inserting its ``disbursement_claims`` row (primary key = loan id)
-in a write transaction; only the winner pays. The outcome is written with the payout
+in a write transaction; only the winner pays. A claim older than ``claim_ttl_s`` whose
+loan is still pending was left by a process that died mid-payout (a rolled-back canary);
+one worker takes it over by a compare-and-set on the claim, so the loan is not stuck forever. The outcome is written with the payout
 row (also keyed by loan id) in one transaction that locks the credit line and the loan:
 paid → active; failed → the reservation is released back to the line.
 """
@@ -12,9 +14,9 @@ import logging
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import domain as d
@@ -64,10 +66,12 @@ class DisbursementWorker:
     # --- one pass ------------------------------------------------------------------
     def run_once(self) -> int:
         """Claim, pay and settle what is pending; returns how many loans this worker paid or failed."""
+        stale = self._stale_cutoff()
         with self.rt.db.read() as s:
             ids = list(s.scalars(
                 select(Loan.id).outerjoin(DisbursementClaim, DisbursementClaim.loan_id == Loan.id)
-                .where(Loan.status == PENDING, DisbursementClaim.loan_id.is_(None))
+                .where(Loan.status == PENDING,
+                       or_(DisbursementClaim.loan_id.is_(None), DisbursementClaim.claimed_at < stale))
                 .order_by(Loan.id).limit(self.batch)))
         done = 0
         for loan_id in ids:
@@ -86,13 +90,30 @@ class DisbursementWorker:
         self._report_stuck()
         return done
 
+    def _stale_cutoff(self) -> datetime:
+        return naive_utc(self.rt.clock()) - timedelta(seconds=self.rt.settings.claim_ttl_s)
+
     def _claim(self, loan_id: int) -> tuple[int, str] | None:
+        now = naive_utc(self.rt.clock())
         try:
             with self.rt.db.write() as s:
                 loan = s.get(Loan, loan_id)
-                if loan is None or loan.status != PENDING or s.get(DisbursementClaim, loan_id) is not None:
+                if loan is None or loan.status != PENDING:
                     return None
-                s.add(DisbursementClaim(loan_id=loan_id, worker=self.name, claimed_at=naive_utc(self.rt.clock())))
+                claim = s.get(DisbursementClaim, loan_id)
+                if claim is None:
+                    s.add(DisbursementClaim(loan_id=loan_id, worker=self.name, claimed_at=now))
+                elif claim.claimed_at < self._stale_cutoff():
+                    taken = s.execute(
+                        update(DisbursementClaim)
+                        .where(DisbursementClaim.loan_id == loan_id, DisbursementClaim.worker == claim.worker,
+                               DisbursementClaim.claimed_at == claim.claimed_at)
+                        .values(worker=self.name, claimed_at=now))
+                    if taken.rowcount != 1:  # type: ignore[attr-defined]
+                        return None
+                    log.warning("took over the stale disbursement claim of loan %s from %s", loan_id, claim.worker)
+                else:
+                    return None
                 return loan.principal_fen, loan.branch_code
         except IntegrityError:  # another process claimed it first (PostgreSQL race)
             return None
@@ -105,6 +126,10 @@ class DisbursementWorker:
             assert loan is not None
             line = locked_line(s, loan.customer_id)
             s.refresh(loan, with_for_update=True)
+            if loan.status != PENDING or s.get(Payout, loan_id) is not None:
+                # A slow original claimant finished after a takeover: record nothing twice.
+                log.warning("loan %s already settled; payout result %s not recorded again", loan_id, result.ok)
+                return
             seconds = max(0.0, (stamp - loan.created_at).total_seconds())
             if result.ok:
                 loan.status = d.next_status(d.LoanStatus(loan.status), d.LoanEvent.DISBURSED).value

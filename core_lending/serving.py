@@ -7,6 +7,7 @@ service is served exactly the same way.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -25,8 +26,10 @@ def run_gunicorn(app_factory: Callable[[], Any], *, host: str, port: int, worker
     from gunicorn.app.base import BaseApplication
 
     # Multiprocess metrics need one fresh directory shared by all workers of this server.
+    created = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lendops-metrics-")
+        created = tempfile.mkdtemp(prefix="lendops-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = created
 
     class _App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -37,4 +40,8 @@ def run_gunicorn(app_factory: Callable[[], Any], *, host: str, port: int, worker
             return app_factory()
 
     sys.argv = sys.argv[:1]  # gunicorn must not parse the caller's own flags
-    _App().run()
+    try:
+        _App().run()
+    finally:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)

@@ -51,6 +51,9 @@ class Settings:
     """How often the disbursement worker looks for pending loans."""
     stuck_after_s: int = 600
     """A disbursement pending longer than this counts as stuck."""
+    claim_ttl_s: int = 120
+    """A claim older than this without an outcome belongs to a dead process; another worker
+    takes it over (the rail reference stays ``loan-<id>``, which a real rail deduplicates on)."""
     max_body_bytes: int = 64 * 1024
     """Request bodies above this answer 413."""
     idempotency_wait_ms: int = 5000
@@ -68,7 +71,7 @@ class Settings:
             raise ConfigError("version", self.version, "version must not be empty")
         if not 0.0 <= self.payout_failure_rate <= 1.0:
             raise ConfigError("payout_failure_rate", self.payout_failure_rate, "payout failure rate must be in 0..1")
-        for name in ("payout_delay_ms", "worker_poll_ms", "stuck_after_s", "max_body_bytes", "idempotency_wait_ms"):
+        for name in ("payout_delay_ms", "worker_poll_ms", "stuck_after_s", "claim_ttl_s", "max_body_bytes", "idempotency_wait_ms"):
             if getattr(self, name) < 0:
                 raise ConfigError(name, getattr(self, name), f"{name} must not be negative")
 

@@ -11,6 +11,7 @@ Shared by every test area; keep this API stable:
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -139,7 +140,10 @@ def start_lending_service(
     proc_env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each server gets its own fresh directory
     proc_env.setdefault("LENDING_PAYOUT_DELAY_MS", "50")
     proc_env.update(env or {})
-    log = Path(tempfile.mkstemp(prefix=f"lendops-{track}-{port}-", suffix=".log")[1])
+    fd, name = tempfile.mkstemp(prefix=f"lendops-{track}-{port}-", suffix=".log")
+    os.close(fd)
+    log = Path(name)
+    atexit.register(log.unlink, missing_ok=True)
     with log.open("wb") as sink:
         proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=proc_env,
                                 start_new_session=True)

@@ -121,3 +121,23 @@ def test_duplicate_waits_then_replays_or_gets_409(env: Env) -> None:
         assert replay.replayed and replay.status == 201 and replay.body == '{"ok":true}'
     with env.db.read() as s:
         assert s.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+
+
+def test_stale_claim_of_a_dead_process_is_taken_over_once(env: Env) -> None:
+    from core_lending.store.models import DisbursementClaim
+
+    stale_loan, fresh_loan = _draws(env, 2)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with env.db.write() as s:
+        s.add(DisbursementClaim(loan_id=stale_loan, worker="dead:1:canary", claimed_at=now - timedelta(hours=1)))
+        s.add(DisbursementClaim(loan_id=fresh_loan, worker="busy:2:stable", claimed_at=now))
+    rt = env.app.extensions["lending"].rt
+    rail = CountingRail()
+    with ThreadPoolExecutor(3) as pool:
+        done = sum(pool.map(lambda i: DisbursementWorker(rt, rail, name=f"w{i}").run_once(), range(3)))
+    assert done == 1 and rail.calls == [f"loan-{stale_loan}"]
+    statuses = {i: env.client.get(f"/v1/loans/{i}", headers=bearer(env.jianhe)).get_json()["status"]
+                for i in (stale_loan, fresh_loan)}
+    assert statuses == {stale_loan: "active", fresh_loan: "pending_disbursement"}
+    with env.db.read() as s:
+        assert check_ledger(s) == []
