@@ -32,8 +32,9 @@ class RolloutMetrics:
         self.step = Gauge("lendops_rollout_step", "Index (0-based) of the current step", ["rollout"], registry=r)
         self.verdicts = Counter("lendops_rollout_verdicts", "Analysis verdicts by metric and decision",
                                 ["rollout", "metric", "decision"], registry=r)
-        self.value = Gauge("lendops_rollout_analysis_value", "Last measured value of an analysed metric",
-                           ["rollout", "metric", "track"], registry=r)
+        self.value = Gauge("lendops_rollout_analysis_value",
+                           "Last measured value of an analysed metric (stat: n, mean, p50, p99, ratio, ...)",
+                           ["rollout", "metric", "track", "stat"], registry=r)
         self.duration = Gauge("lendops_rollout_duration_seconds", "Seconds since the rollout started",
                               ["rollout"], registry=r)
         self._server: Any = None
@@ -55,8 +56,10 @@ class RolloutMetrics:
             self.verdicts.labels(rollout, metric, str(verdict.get("decision", ""))).inc()
             for track in ("stable", "canary"):
                 value = verdict.get(track)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    self.value.labels(rollout, metric, track).set(value)
+                values = value if isinstance(value, dict) else {"value": value}
+                for stat, number in values.items():
+                    if isinstance(number, (int, float)) and not isinstance(number, bool):
+                        self.value.labels(rollout, metric, track, str(stat)).set(number)
 
     def snapshot(self) -> dict[str, float]:
         """Every sample as ``name{labels}: value`` (written into status)."""
