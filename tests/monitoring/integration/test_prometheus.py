@@ -1,7 +1,8 @@
 """The numbers Prometheus computes from the service's metrics agree with what a client sent.
 
-A stable build and a canary that fails 30 % of /v1 requests and adds 150 ms each are
-scraped every second by a real Prometheus that also evaluates the exported rules.
+A stable build and a canary that fails 30 % of /v1 requests, adds 150 ms each and prices
+outside the APR guardrail are scraped every second by a real Prometheus that also
+evaluates the exported rules.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Prometheus
     prom: PrometheusProcess | None = None
     try:
         tokens = {}
-        for track, faults in (("stable", None), ("canary", f"error_rate={ERROR_RATE},latency_ms={int(LATENCY_S * 1000)}")):
+        for track, faults in (("stable", None), ("canary", f"error_rate={ERROR_RATE},latency_ms={int(LATENCY_S * 1000)},apr_shift_bps=2000")):
             # One database per track: the point is two builds, and SQLite locking between
             # two writers would add errors the test did not inject.
             url = f"sqlite:///{root / f'{track}.sqlite'}"
@@ -212,3 +213,12 @@ def test_exported_rules_load_and_recording_rules_evaluate(world: tuple[Prometheu
         ),
     )
     assert approval == {"stable": 1.0, "canary": 1.0}
+
+
+def test_apr_guardrail_alert_fires_for_the_canary_only(world: tuple[PrometheusProcess, dict[str, Sent]]) -> None:
+    prom, _ = world
+    firing = prom.wait_for(
+        "the APR guardrail alert to fire",
+        lambda: prom.query('ALERTS{alertname="LendingAprOutsideGuardrail", alertstate="firing"}'),
+    )
+    assert [(a["metric"]["track"], a["metric"]["severity"]) for a in firing] == [("canary", "critical")]
