@@ -187,6 +187,60 @@ def tokens_create(db_url: str, role: str, branch: str | None, customer_id: int |
     click.echo(token)
 
 
+def _select_branches(spec: str) -> list[str]:
+    """``all``, ``pilot``, ``pilot+N`` (the pilots and the first N other branches) or
+    comma-separated codes."""
+    from .branches import BRANCHES, PILOT_CODES
+
+    codes = [b.code for b in BRANCHES]
+    if spec == "all":
+        return codes
+    if spec == "pilot" or spec.startswith("pilot+"):
+        extra = spec.removeprefix("pilot").removeprefix("+") or "0"
+        if not extra.isdigit():
+            raise click.BadParameter(f"{spec!r}: expected pilot+N with a whole number N", param_hint="--branches")
+        others = [c for c in codes if c not in PILOT_CODES][: int(extra)]
+        return sorted(PILOT_CODES) + others
+    chosen = [c.strip() for c in spec.split(",") if c.strip()]
+    unknown = sorted(set(chosen) - set(codes))
+    if unknown or not chosen:
+        listed = ", ".join(unknown) if unknown else repr(spec)
+        raise click.BadParameter(f"unknown branch code(s): {listed}", param_hint="--branches")
+    return chosen
+
+
+@tokens.command("managers")
+@_DB_OPTION
+@click.option("--branches", "branch_spec", default="all", show_default=True,
+              help="all, pilot, pilot+N (pilots and N other branches), or comma-separated codes.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help='File to write: {"managers": {"<branch code>": "<token>"}} (read by lendops loadtest).')
+def tokens_managers(db_url: str, branch_spec: str, out_path: str) -> None:
+    """Create one manager token per branch, for load tests and the demo."""
+    import json
+    import os
+
+    from .runtime import naive_utc, utc_now
+    from .store.records import create_token
+
+    codes = _select_branches(branch_spec)
+    database = _open_db(db_url)
+    try:
+        with database.write() as s:
+            now = naive_utc(utc_now())
+            managers = {code: create_token(s, role="manager", branch_code=code, customer_id=None, now=now)
+                        for code in codes}
+    except LendingError as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+    # Tokens are secrets: the file is readable by its owner only.
+    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"managers": managers}, fh, indent=2)
+    click.echo(f"created {len(managers)} manager tokens in {out_path}", err=True)
+
+
 @click.command()
 @_DB_OPTION
 def seed(db_url: str) -> None:
