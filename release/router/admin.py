@@ -28,6 +28,9 @@ class RouterControl(Protocol):
 
     async def apply(self, config: RouterConfig) -> None: ...
 
+    def healthy(self) -> bool:
+        """False when the traffic listener is gone (e.g. the haproxy child died)."""
+
 
 def _problem(status: int, slug: str, title: str, detail: str, **extra: object) -> web.Response:
     body = {"type": _PROBLEM.format(slug=slug), "title": title, "status": status,
@@ -65,7 +68,10 @@ def admin_app(control: RouterControl, registry: CollectorRegistry) -> web.Applic
         return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "generation": control.config().generation})
+        generation = control.config().generation
+        if not control.healthy():
+            return web.json_response({"status": "down", "generation": generation}, status=503)
+        return web.json_response({"status": "ok", "generation": generation})
 
     app = web.Application()
     app.router.add_get("/config", get_config)

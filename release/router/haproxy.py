@@ -59,6 +59,9 @@ class HAProxyRouter:
     def config(self) -> RouterConfig:
         return self._config
 
+    def healthy(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
     def start(self) -> None:
         self._sockdir = Path(tempfile.mkdtemp(prefix="lendops-hx-"))
         self.files = write_files(

@@ -178,11 +178,13 @@ class PythonRouter:
         self._metrics = metrics
         self._pool = BackendPool(settings or ProxySettings())
         self._randbelow = (rng or random.Random()).randrange
-        self._lock = asyncio.Lock()
         metrics.observe_config(config)
 
     def config(self) -> RouterConfig:
         return self._config
+
+    def healthy(self) -> bool:
+        return True  # the listener lives in this very process
 
     async def apply(self, config: RouterConfig) -> None:
         # One reference swap: a request reads config and backend without awaiting in

@@ -4,6 +4,7 @@ until SIGTERM/SIGINT."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import tempfile
@@ -17,11 +18,14 @@ from prometheus_client import CollectorRegistry
 
 from .admin import admin_app
 from .config import RouterConfig
+from .errors import RouterError
 from .haproxy import HAProxyRouter, HAProxyStatsCollector
 from .metrics import RouterMetrics
 from .proxy import ProxySettings, PythonRouter
 
 __all__ = ["Impl", "RouterSettings", "run_router", "serve"]
+
+log = logging.getLogger("lendops.router")
 
 Impl = Literal["python", "haproxy"]
 
@@ -69,7 +73,14 @@ async def serve(config: RouterConfig, settings: RouterSettings, stop: asyncio.Ev
         await admin_runner.setup()
         runners.append(admin_runner)
         await web.TCPSite(admin_runner, *settings.admin).start()
-        await stop.wait()
+        if isinstance(control, HAProxyRouter):
+            watchdog = asyncio.get_running_loop().create_task(_watch_haproxy(control, stop))
+            try:
+                await stop.wait()
+            finally:
+                watchdog.cancel()
+        else:
+            await stop.wait()
     finally:
         for r in reversed(runners):
             await r.cleanup()
@@ -77,6 +88,28 @@ async def serve(config: RouterConfig, settings: RouterSettings, stop: asyncio.Ev
             await control.close()
         if tmp is not None:
             tmp.cleanup()
+
+
+async def _watch_haproxy(control: HAProxyRouter, stop: asyncio.Event,
+                         interval: float = 0.5, max_restarts: int = 5) -> None:
+    """Restart a haproxy child that died, with the config in force (so the split the
+    controller set survives); give up, and end the router, after ``max_restarts``."""
+    restarts = 0
+    while not stop.is_set():
+        await asyncio.sleep(interval)
+        if control.healthy():
+            continue
+        if restarts >= max_restarts:
+            log.error("haproxy died %d times; stopping the router", restarts)
+            stop.set()
+            return
+        restarts += 1
+        log.warning("haproxy exited; restarting it (%d/%d)", restarts, max_restarts)
+        try:
+            await asyncio.to_thread(control.stop)
+            await asyncio.to_thread(control.start)
+        except RouterError as exc:
+            log.error("haproxy restart failed: %s", exc)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

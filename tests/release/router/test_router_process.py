@@ -303,3 +303,33 @@ def test_backend_dying_mid_body_cuts_the_client_connection(impl, stable, canary,
             s.get(f"{router.url}/truncate", timeout=10).content  # noqa: B018
         # The router itself is fine afterwards.
         assert s.get(f"{router.url}/x", timeout=5).status_code == 200
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_a_dead_haproxy_child_is_restarted_with_the_split_in_force(  # type: ignore[no-untyped-def]
+    stable, canary, start_router
+) -> None:
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    router = start_router(stable.url, canary.url, "haproxy")
+    LocalRouterProvider(router.admin_url).apply(TrafficSplit(weight=100))
+    first = psutil.Process(router.pid).children()
+    assert [c.name() for c in first] == ["haproxy"]
+    os.kill(first[0].pid, signal.SIGKILL)  # a child this test's router started
+    track = None
+    for _ in range(200):  # bounded: the watchdog polls every 0.5 s
+        time.sleep(0.05)
+        try:
+            r = requests.get(f"{router.url}/x", timeout=2)
+        except requests.RequestException:
+            continue
+        if psutil.Process(router.pid).children() and r.status_code == 200:
+            track = r.headers["X-Lending-Track"]
+            break
+    assert track == "canary"  # weight 100 survived the restart
+    assert [c.pid for c in psutil.Process(router.pid).children()] != [first[0].pid]
+    assert requests.get(f"{router.admin_url}/healthz", timeout=5).json()["status"] == "ok"
