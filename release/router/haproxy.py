@@ -33,6 +33,9 @@ _PR_SET_PDEATHSIG = 1
 
 def _die_with_parent() -> None:
     # Runs in the child before exec: an orphaned haproxy would keep the port bound.
+    # PDEATHSIG follows the spawning *thread*; haproxy is started from the loop's
+    # executor threads, which live as long as the router (and the watchdog restarts
+    # haproxy should one ever go).
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
