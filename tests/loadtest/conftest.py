@@ -16,7 +16,7 @@ BRANCHES = ("522629", "522731", "520526")
 SMALL_STEADY = """\
 name: small-steady
 seed: 42
-duration_s: 5
+duration_s: 4
 mix: {new_customer: 5, returning_customer: 4, batch_grant: 1}
 load: {model: closed, users: 4, spawn_rate: 4, think_time_s: [0.1, 0.3]}
 shape: {type: steady}

@@ -46,7 +46,7 @@ def test_the_same_run_against_injected_errors_fails_naming_the_threshold(
     bad = service_with_faults("error_rate=0.3")
     out = tmp_path / "out"
     done = _cli("run", str(scenario_file()), "--host", bad.base_url, "--tokens", str(lending_db[1]),
-                "--out", str(out), "--quiet")
+                "--out", str(out), "--quiet", "--duration", "3")
     assert done.returncode == 3, done.stderr
     breach = re.search(r"BREACH threshold max_failure_ratio: measured ([0-9.]+) \((\d+) of (\d+) requests failed\), "
                        r"breaches limit 0\.01", done.stderr)
