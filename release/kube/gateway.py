@@ -29,6 +29,7 @@ from release.traffic.split import TrafficSplit
 from .api import HTTPROUTES, ObjectApi
 from .errors import KubeApiError, KubeTrafficError
 from .names import BRANCH_HEADER, KubeNames
+from .readiness import Clock, SystemClock
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
@@ -49,9 +50,16 @@ class GatewayRouteProvider:
     name = "gateway-api"
 
     def __init__(self, api_client: ApiClient, names: KubeNames, *, path_prefix: str = "/",
+                 accept_timeout: float = 0.0, poll: float = 1.0, clock: Clock | None = None,
                  api: ObjectApi | None = None) -> None:
+        """accept_timeout: when positive, ``apply`` returns only once every parent
+        Gateway reports the new generation Accepted (and its refs resolved), and fails
+        after that many seconds otherwise; 0 returns once the route is written."""
         self.names = names
         self.path_prefix = path_prefix
+        self.accept_timeout = accept_timeout
+        self.poll = poll
+        self.clock = clock or SystemClock()
         self._api = api or ObjectApi(api_client)
 
     def _ref(self, service: str, weight: int | None = None) -> dict[str, Any]:
@@ -97,6 +105,23 @@ class GatewayRouteProvider:
         now = self.parse(got)
         if now != split:
             raise KubeTrafficError(self.name, f"HTTPRoute {self.names.route} reads back {now}, expected {split}")
+        if self.accept_timeout > 0:
+            self._wait_accepted(got)
+
+    def _wait_accepted(self, written: dict[str, Any]) -> None:
+        generation = written.get("metadata", {}).get("generation")
+        start = self.clock.monotonic()
+        while True:
+            route = self._get()
+            self._check_accepted(route)
+            pending = _parents_pending(route, generation)
+            if not pending:
+                return
+            waited = self.clock.monotonic() - start
+            if waited >= self.accept_timeout:
+                raise KubeTrafficError(self.name, f"HTTPRoute {self.names.route} generation {generation} not "
+                                       f"accepted after {waited:.0f} s: {'; '.join(pending)}")
+            self.clock.sleep(self.poll)
 
     def current(self) -> TrafficSplit:
         return self.parse(self._get())
@@ -137,3 +162,21 @@ class GatewayRouteProvider:
                         and cond.get("observedGeneration") in (None, generation)):
                     raise KubeTrafficError(self.name, f"HTTPRoute {self.names.route} not accepted by "
                                            f"{parent.get('parentRef', {}).get('name')}: {cond.get('message', '')}")
+
+
+def _parents_pending(route: dict[str, Any], generation: Any) -> list[str]:
+    """Why the route's status does not (yet) say the given generation is in force."""
+    parents = route.get("status", {}).get("parents") or []
+    if not parents:
+        return ["no Gateway has reported on the route yet"]
+    pending = []
+    for parent in parents:
+        who = parent.get("parentRef", {}).get("name", "?")
+        conds = {c.get("type"): c for c in parent.get("conditions") or []}
+        for kind in ("Accepted", "ResolvedRefs"):
+            cond = conds.get(kind)
+            if cond is None or cond.get("observedGeneration") != generation:
+                pending.append(f"{who}: {kind} not reported for generation {generation}")
+            elif cond.get("status") != "True":
+                pending.append(f"{who}: {kind} {cond.get('status')} ({cond.get('reason', '')}: {cond.get('message', '')})")
+    return pending

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
     from release.spec import Rollout
 
-__all__ = ["KubernetesRuntime", "build_kubernetes_runtime"]
+__all__ = ["GATEWAY_ACCEPT_TIMEOUT", "KubernetesRuntime", "build_kubernetes_runtime"]
+
+#: Seconds a rollout waits for the Gateway to accept each new HTTPRoute generation.
+GATEWAY_ACCEPT_TIMEOUT = 60.0
 
 
 class KubernetesRuntime:
@@ -128,6 +131,10 @@ def build_kubernetes_runtime(rollout: Rollout, workdir: str | Path | None = None
     names = KubeNames(namespace=kube.namespace, base=kube.deployment, container=kube.container)
     client = api_client or connect(context=kube.context or None)
     target = KubernetesTarget(client, names, image=kube.image, clock=clock)
-    provider = traffic_provider(spec.traffic.provider, client, names)
+    options: dict[str, Any] = {}
+    if spec.traffic.provider == "gateway-api":
+        # Conformant Gateways report on every generation; return once they accepted it.
+        options = {"accept_timeout": GATEWAY_ACCEPT_TIMEOUT, "clock": clock}
+    provider = traffic_provider(spec.traffic.provider, client, names, **options)
     return KubernetesRuntime(target, provider, canary_faults=spec.canary.faults or None,
                              stable_version=spec.stable.version)

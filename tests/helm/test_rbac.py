@@ -55,6 +55,12 @@ def test_a_rollout_needs_nothing_the_role_does_not_grant(chart: Any, cluster: Cl
     def deployment_controller(_: float) -> None:
         for name in ("lending", "lending-canary"):
             cluster.set_status(name, rolled_out(cluster.get(DEPLOYMENTS, name)["spec"]["replicas"]))
+        if provider == "gateway-api":  # and the Gateway accepts every generation
+            gen = cluster.get(HTTPROUTES, "lending")["metadata"].get("generation")
+            conds = [{"type": t, "status": "True", "reason": t, "message": "", "observedGeneration": gen}
+                     for t in ("Accepted", "ResolvedRefs")]
+            cluster.emu.objects[next(k for k in cluster.emu.objects if k[0].plural == "httproutes")].patch(
+                {"status": {"parents": [{"parentRef": {"name": "public-gateway"}, "conditions": conds}]}})
 
     rt = build_kubernetes_runtime(rollout, api_client=cluster.api_client, clock=FakeClock(deployment_controller))
     rt.deploy_canary("1.1.0")

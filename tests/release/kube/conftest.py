@@ -35,28 +35,40 @@ NS = "lending"
 
 class Emulator(kmock.KubernetesEmulator):
     """kmock plus two things a real API server does that the adapters rely on: create
-    answers 201, and a Deployment's ``metadata.generation`` grows with every change of
-    its spec (so a status from before a patch is recognisably stale)."""
+    answers 201, and an object's ``metadata.generation`` grows with every change of its
+    spec (so a status from before a patch is recognisably stale), in the answer too."""
 
-    async def _serve_create(self, request: Any) -> Any:
-        raw = await super()._serve_create(request)
-        return kmock.Response(status=201, payload=raw)
+    def _before(self) -> dict[int, Any]:
+        # requests are slotted; keep their "spec before" here, by request id
+        return self.__dict__.setdefault("_spec_before", {})  # type: ignore[no-any-return]
+
+    def _key(self, request: Any) -> Any:
+        data = request.data if isinstance(request.data, dict) else {}
+        ns = request.namespace or data.get("metadata", {}).get("namespace")
+        return (request.resource, ns, request.name or data.get("metadata", {}).get("name"))
+
+    def _bump(self, request: Any, before: Any) -> Any:
+        obj = self.objects[self._key(request)]
+        if obj.raw.get("spec") != before:
+            generation = int(obj.raw.get("metadata", {}).get("generation", 0)) + 1
+            obj.patch({"metadata": {"generation": generation}})
+        return copy.deepcopy(dict(obj.raw))
 
     async def _handle(self, request: Any) -> Any:
-        key, before = None, None
-        if request.resource == _res(DEPLOYMENTS) and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
-            data = request.data if isinstance(request.data, dict) else {}
-            name = request.name or data.get("metadata", {}).get("name")
-            key = (request.resource, request.namespace, name)
-            if key in self.objects and not self.objects[key].deleted:
-                before = copy.deepcopy(self.objects[key].raw.get("spec"))
-        response = await super()._handle(request)
-        if key is not None and key in self.objects and not self.objects[key].deleted:
-            obj = self.objects[key]
-            if obj.raw.get("spec") != before:
-                generation = int(obj.raw.get("metadata", {}).get("generation", 0)) + 1
-                obj.patch({"metadata": {"generation": generation}})
-        return response
+        # the spec before this request changes it, for _serve_create/_serve_update
+        if request.resource is not None and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
+            key = self._key(request)
+            live = key in self.objects and not self.objects[key].deleted
+            self._before()[request.id] = copy.deepcopy(self.objects[key].raw.get("spec")) if live else None
+        return await super()._handle(request)
+
+    async def _serve_create(self, request: Any) -> Any:
+        await super()._serve_create(request)
+        return kmock.Response(status=201, payload=self._bump(request, self._before().pop(request.id, None)))
+
+    async def _serve_update(self, request: Any) -> Any:
+        await super()._serve_update(request)
+        return self._bump(request, self._before().pop(request.id, None))
 
 
 def _res(r: Resource) -> Any:

@@ -100,3 +100,48 @@ def test_a_foreign_cohort_rule_is_not_misread(cluster: Cluster) -> None:
     cluster.put(HTTPROUTES, route)
     with pytest.raises(KubeTrafficError, match="cohort rule routes to"):
         _provider(cluster).current()
+
+
+def _report(cluster: Cluster, *, accepted: str = "True", resolved: str = "True", reason: str = "Accepted",
+            message: str = "") -> None:
+    """Play the Gateway controller: report on the route's current generation."""
+    route = cluster.get(HTTPROUTES, "lending")
+    gen = route["metadata"]["generation"]
+    cluster.emu.objects[next(k for k in cluster.emu.objects if k[0].plural == "httproutes")].patch({"status": {"parents": [
+        {"parentRef": {"name": "public"}, "controllerName": "example.com/gateway",
+         "conditions": [
+             {"type": "Accepted", "status": accepted, "reason": reason, "message": message, "observedGeneration": gen},
+             {"type": "ResolvedRefs", "status": resolved, "reason": "ResolvedRefs" if resolved == "True" else "BackendNotFound",
+              "message": "" if resolved == "True" else "service lending-canary not found", "observedGeneration": gen}]}]}})
+
+
+def test_with_an_accept_timeout_apply_waits_for_the_gateway(cluster: Cluster) -> None:
+    from .conftest import FakeClock
+
+    cluster.put(HTTPROUTES, http_route())
+    clock = FakeClock(lambda now: _report(cluster) if now >= 3 else None)
+    provider = GatewayRouteProvider(cluster.api_client, cluster.names, accept_timeout=30, poll=1, clock=clock)
+    provider.apply(TrafficSplit(weight=10))
+    assert clock.now == 3.0  # returned at the first poll after the Gateway reported
+    assert cluster.get(HTTPROUTES, "lending")["status"]["parents"][0]["conditions"][0]["observedGeneration"] == 1
+
+
+def test_unresolved_backends_fail_the_wait_with_the_gateways_reason(cluster: Cluster) -> None:
+    from .conftest import FakeClock
+
+    cluster.put(HTTPROUTES, http_route())
+    clock = FakeClock(lambda now: _report(cluster, resolved="False"))
+    provider = GatewayRouteProvider(cluster.api_client, cluster.names, accept_timeout=5, poll=1, clock=clock)
+    with pytest.raises(KubeTrafficError, match="public: ResolvedRefs False .BackendNotFound: service lending-canary not found"):
+        provider.apply(TrafficSplit(weight=10))
+    assert clock.now == 5.0
+
+
+def test_a_silent_gateway_times_out(cluster: Cluster) -> None:
+    from .conftest import FakeClock
+
+    cluster.put(HTTPROUTES, http_route())
+    clock = FakeClock()
+    provider = GatewayRouteProvider(cluster.api_client, cluster.names, accept_timeout=4, poll=1, clock=clock)
+    with pytest.raises(KubeTrafficError, match="generation 1 not accepted after 4 s: no Gateway has reported"):
+        provider.apply(TrafficSplit(weight=10))

@@ -78,6 +78,9 @@ def test_a_kubernetes_spec_builds_a_runtime_that_drives_its_provider(cluster: Cl
     cluster.put(VIRTUALSERVICES, virtual_service())
     rt = build_kubernetes_runtime(rollout, api_client=cluster.api_client)
     assert isinstance(rt.provider, IstioProvider)
+    gw = build_kubernetes_runtime(load_text(SPEC.replace("provider: istio", "provider: gateway-api")),
+                                  api_client=cluster.api_client)
+    assert gw.provider.accept_timeout == 60.0  # type: ignore[attr-defined]
     assert rt.target.names.namespace == "lending" and rt.target.image == "registry.example/lending"
     assert rt.canary_faults == "latency_ms=200"
     rt.set_traffic(TrafficSplit(weight=20))
