@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Gauge, Histogram, disable_created_metrics
 from prometheus_client.exposition import choose_encoder
 
 from . import multiprocess, names
@@ -42,6 +42,9 @@ class ServerProbe:
     def __init__(self, *, version: str, track: str, registry: CollectorRegistry | None = None) -> None:
         self.version = version
         self.track = track
+        # ``*_created`` series double the exposition, cost scrape time, are absent in
+        # multiprocess mode anyway, and nothing downstream reads them. (Process-wide.)
+        disable_created_metrics()
         self.registry = registry if registry is not None else CollectorRegistry()
         self.business = BusinessMetrics(track=track, registry=self.registry)
         self.client = ClientMetrics(track=track, registry=self.registry)
@@ -62,6 +65,10 @@ class ServerProbe:
         )
         self._build_child = self._build.labels(version=version, track=track)
         self._build_child.set(1)
+        # Children by label values: labels() validates and locks on every call, which was
+        # most of the probe's per-request cost. Keys are bounded (rules, methods, codes).
+        self._active_children: dict[str, Any] = {}
+        self._duration_children: dict[tuple[str, str, int], Any] = {}
 
     def init_app(self, app: Flask, *, metrics_path: str = "/metrics") -> None:
         """Measure ``app``'s requests and serve the exposition at ``metrics_path``."""
@@ -74,29 +81,39 @@ class ServerProbe:
         app.add_url_rule(metrics_path, "metrics", self._metrics)
         app.extensions["lendops_probe"] = self
 
+    def _active_child(self, method: str) -> Any:
+        child = self._active_children.get(method)
+        if child is None:
+            child = self._active_children[method] = self._active.labels(
+                http_request_method=method, track=self.track)
+        return child
+
     def _before(self) -> None:
+        if _METHOD in g:
+            return
         method = _method_label(request.method)
-        g.setdefault(_START, time.perf_counter())
-        if _METHOD not in g:
-            setattr(g, _METHOD, method)
-            self._active.labels(http_request_method=method, track=self.track).inc()
+        setattr(g, _START, time.perf_counter())
+        setattr(g, _METHOD, method)
+        self._active_child(method).inc()
 
     def _after(self, response: Response) -> Response:
         start = g.pop(_START, None)
         if start is not None:
             rule = request.url_rule
-            self._duration.labels(
-                http_route=rule.rule if rule is not None else UNMATCHED_ROUTE,
-                http_request_method=_method_label(request.method),
-                http_response_status_code=str(response.status_code),
-                track=self.track,
-            ).observe(time.perf_counter() - start)
+            route = rule.rule if rule is not None else UNMATCHED_ROUTE
+            key = (route, g.get(_METHOD) or _method_label(request.method), response.status_code)
+            child = self._duration_children.get(key)
+            if child is None:
+                child = self._duration_children[key] = self._duration.labels(
+                    http_route=key[0], http_request_method=key[1],
+                    http_response_status_code=str(key[2]), track=self.track)
+            child.observe(time.perf_counter() - start)
         return response
 
     def _teardown(self, exc: BaseException | None) -> None:
         method = g.pop(_METHOD, None)
         if method is not None:
-            self._active.labels(http_request_method=method, track=self.track).dec()
+            self._active_child(method).dec()
 
     def _metrics(self) -> Response:
         # A preloaded app set the gauge in the master; forked workers start from an

@@ -37,7 +37,8 @@ def instrument_flask(app: Flask, tracer: trace.Tracer, *, excluded_urls: str = "
     def _start() -> None:
         if _STATE in g or (excluded is not None and excluded.search(request.path)):
             return
-        parent = propagate.extract(request.headers)
+        # Most requests arrive without a trace; skip the propagators' header parsing then.
+        parent = propagate.extract(request.headers) if "traceparent" in request.headers else None
         rule = request.url_rule.rule if request.url_rule is not None else None
         span = tracer.start_span(f"{request.method} {rule}" if rule else request.method,
                                  context=parent, kind=SpanKind.SERVER)

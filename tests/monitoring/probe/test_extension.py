@@ -119,3 +119,10 @@ def test_promtool_accepts_the_single_process_exposition(app: Flask, probe: Serve
     probe.business.credit_decision("declined", grade="D", branch="522601")
     result = promtool_check(client.get("/metrics").get_data(as_text=True))
     assert result.returncode == 0 and result.stdout.strip() == "" and result.stderr.strip() == "", result
+
+
+def test_the_exposition_has_no_created_series(app: Flask, probe: ServerProbe) -> None:
+    app.test_client().get("/v1/items/1")
+    probe.business.credit_decision("approved", grade="A", branch="522629")
+    text = probe.exposition().get_data(as_text=True)
+    assert "_created" not in text and names.CREDIT_DECISIONS in text

@@ -180,3 +180,31 @@ def test_an_app_with_tracing_off_feeds_no_other_app(tmp_path: Path) -> None:
         assert on.store.count() == 0
     finally:
         on.shutdown()
+
+
+def test_sql_spans_skip_transaction_control_and_mark_failures(traced) -> None:
+    app, store, tracing = traced
+    engine = None
+    from sqlalchemy import text as sql_text
+    from opentelemetry import trace as otel
+
+    # Any engine traced through the same provider behaves alike; use a fresh one.
+    from sqlalchemy import create_engine as make_engine
+    from monitoring.tracing import instrument_engine
+
+    engine = make_engine("sqlite://")
+    instrument_engine(tracing, engine)
+    tracer_ = tracing.provider.get_tracer("t")
+    with tracer_.start_as_current_span("job") as job:
+        with engine.begin() as conn:
+            conn.execute(sql_text("SELECT 1"))
+            with pytest.raises(Exception):
+                conn.execute(sql_text("SELECT * FROM no_such_table"))
+    tracing.force_flush()
+    spans = store.trace(format(job.get_span_context().trace_id, "032x"))
+    sql = [s for s in spans if s.kind == "client"]
+    assert [s.attributes["db.operation"] for s in sql] == ["SELECT", "SELECT"]
+    assert [s.status for s in sql] == ["unset", "error"]
+    assert sql[1].status_message == "OperationalError"
+    assert all(s.parent_span_id == job.get_span_context().span_id.to_bytes(8, "big").hex() for s in sql)
+    assert otel.get_current_span() is not job
