@@ -30,9 +30,15 @@ def _start(env: ReleaseEnv, traffic_factory: Callable[..., Traffic], spec: Any, 
     return traffic_factory(state["router_url"], env.tokens, **traffic)
 
 
+@pytest.mark.parametrize("impl", ["python", "haproxy"])
 def test_good_canary_is_promoted_through_all_steps(release_env: ReleaseEnv,
-                                                   traffic_factory: Callable[..., Traffic]) -> None:
+                                                   traffic_factory: Callable[..., Traffic], impl: str) -> None:
+    import shutil
+
+    if impl == "haproxy" and shutil.which("haproxy") is None:
+        pytest.skip("haproxy is not installed (Debian package haproxy)")
     spec = release_env.spec(steps=STEPS)
+    spec.write_text(spec.read_text().replace("impl: python", f"impl: {impl}"))
     load = _start(release_env, traffic_factory, spec)
     state = release_env.wait_status(lambda s: s["phase"] in FINAL, 120, "the end of the rollout")
     load.stop()
@@ -83,6 +89,7 @@ def test_each_fault_kind_is_rolled_back_naming_the_metric(
     # measured for bench/RESULTS.md (run with -s): first canary traffic -> rollback
     t0 = [h["at"] for h in state["history"] if h["type"] == "step"][0]
     done = [h["at"] for h in state["history"] if h["type"] == "transition" and h["phase"] == "rolled_back"][0]
+    print(f"\nREASON {state['reason'][:160]}")
     print(f"\nROLLBACK {faults}: detected after {rollback['at'] - t0:.1f}s, stable-only after {done - t0:.1f}s, "
           f"{state['evaluations']} evaluations, client requests {sum(load.counts.values())}")
 
