@@ -17,7 +17,8 @@ from release.traffic.split import TrafficSplit
 
 from .errors import CohortUnsupportedError, KubeTargetError, KubeTrafficError
 from .names import KubeNames
-from .readiness import Clock
+from .api import ObjectApi
+from .readiness import Clock, DeploymentWaiter
 from .target import KubernetesTarget
 
 if TYPE_CHECKING:
@@ -135,6 +136,9 @@ def build_kubernetes_runtime(rollout: Rollout, workdir: str | Path | None = None
     if spec.traffic.provider == "gateway-api":
         # Conformant Gateways report on every generation; return once they accepted it.
         options = {"accept_timeout": GATEWAY_ACCEPT_TIMEOUT, "clock": clock}
+    elif spec.traffic.provider == "replica-ratio":
+        # Grown pods are ready before the other track shrinks: capacity never dips.
+        options = {"waiter": DeploymentWaiter(ObjectApi(client), clock=clock)}
     provider = traffic_provider(spec.traffic.provider, client, names, **options)
     return KubernetesRuntime(target, provider, canary_faults=spec.canary.faults or None,
                              stable_version=spec.stable.version)

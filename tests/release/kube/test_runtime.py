@@ -112,4 +112,6 @@ def test_a_replica_ratio_spec_with_cohort_steps_is_refused_before_it_starts(clus
         build_kubernetes_runtime(rollout, api_client=cluster.api_client)
     assert cluster.requests() == []
     ok = load_text(SPEC.replace("provider: istio", "provider: replica-ratio").replace("- cohort: pilot", "- cohort: all"))
-    assert build_kubernetes_runtime(ok, api_client=cluster.api_client).provider.name == "replica-ratio"
+    rr = build_kubernetes_runtime(ok, api_client=cluster.api_client)
+    assert rr.provider.name == "replica-ratio"  # type: ignore[attr-defined]
+    assert rr.provider._waiter is not None  # type: ignore[attr-defined]
