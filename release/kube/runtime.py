@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from release.traffic.provider import TrafficProvider
 from release.traffic.split import TrafficSplit
 
+from .api import ObjectApi
 from .errors import CohortUnsupportedError, KubeTargetError, KubeTrafficError
 from .names import KubeNames
-from .api import ObjectApi
 from .readiness import Clock, DeploymentWaiter
 from .target import KubernetesTarget
 
