@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 import requests
 
-from release.router import RouterProcess
+from release.router import RouterProcess, bucket_of
 from release.traffic import LocalRouterProvider, TrafficSplit
 
 from .backend import Backend, free_port
@@ -69,6 +69,11 @@ def test_split_cohort_and_sticky_assignment(impl, stable, canary, start_router, 
                      .headers["X-Lending-Track"] for i, h in enumerate(keys)})
     for before, after in zip(seen, seen[1:]):
         assert [i for i in before if before[i] == "canary" and after[i] == "stable"] == []
+    # Both implementations assign exactly by crc32(key) % 100 < weight.
+    for weight, got in zip((0, 10, 25, 50, 100), seen):
+        expected = {i: "canary" if bucket_of(next(iter(h.values()))) < weight else "stable"
+                    for i, h in enumerate(keys)}
+        assert got == expected
     assert set(seen[0].values()) == {"stable"}
     assert set(seen[-1].values()) == {"canary"}
     assert 0 < list(seen[2].values()).count("canary") < len(keys)
