@@ -19,7 +19,9 @@ __all__ = ["probe", "rules"]
 class _OneLineErrors(click.Command):
     """Bad arguments end with one line on stderr and exit status 2, not a usage dump."""
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:

@@ -15,7 +15,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CollectorRegistry
 
-from ._errors import ConnectError, ProblemError, TimeoutError, TransportError
+from ._errors import ConnectError, ProblemError, TimeoutError
 from ._metrics import ClientMetrics
 from ._result import Outcome, Reply
 from ._routes import ROUTES, Route
@@ -228,7 +228,9 @@ class LendingClient:
                     raise
                 self._sleep(self.retry_backoff_s * attempt)
 
-    def _headers(self, *, customer_id: Id | None, branch_code: str | None, idempotency_key: str | None) -> dict[str, str]:
+    def _headers(
+        self, *, customer_id: Id | None, branch_code: str | None, idempotency_key: str | None
+    ) -> dict[str, str]:
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -249,7 +251,11 @@ class LendingClient:
         span = self._tracer.start_span(
             f"{route.method} {route.template}",
             kind=SpanKind.CLIENT,
-            attributes={"http.request.method": route.method, "url.template": route.template, "http.resend_count": attempt - 1},
+            attributes={
+                "http.request.method": route.method,
+                "url.template": route.template,
+                "http.resend_count": attempt - 1,
+            },
         )
         try:
             trace_id = _inject_traceparent(headers, span)

@@ -35,7 +35,9 @@ def render_files(groups: list[Group]) -> dict[str, str]:
         by_file.setdefault(g.file, []).append(g)
     return {
         name: _HEADER
-        + yaml.dump({"groups": [g.to_dict() for g in gs]}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+        + yaml.dump(
+            {"groups": [g.to_dict() for g in gs]}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120
+        )
         for name, gs in by_file.items()
     }
 

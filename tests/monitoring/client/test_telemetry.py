@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from monitoring.client import LendingClient, TelemetryEvent, TelemetryShipper
+from monitoring.client import LendingClient, ProblemError, TelemetryEvent, TelemetryShipper
 
 from .fake_service import FakeService, free_port
 
@@ -17,7 +17,7 @@ def _event(ts: float) -> TelemetryEvent:
 def test_calls_are_shipped_with_the_token_and_the_agreed_fields(fake: FakeService) -> None:
     with LendingClient(fake.base_url, "tok") as client:
         client.credit("c1")
-        with pytest.raises(Exception):
+        with pytest.raises(ProblemError):
             client.credit("missing")
         assert client.telemetry is not None and client.telemetry.flush(5.0)
     events = [e for batch in fake.state.telemetry_batches for e in batch]

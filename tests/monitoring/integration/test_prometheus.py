@@ -12,7 +12,6 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -102,7 +101,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Prometheus
     prom: PrometheusProcess | None = None
     try:
         tokens = {}
-        for track, faults in (("stable", None), ("canary", f"error_rate={ERROR_RATE},latency_ms={int(LATENCY_S * 1000)},apr_shift_bps=2000")):
+        canary_faults = f"error_rate={ERROR_RATE},latency_ms={int(LATENCY_S * 1000)},apr_shift_bps=2000"
+        for track, faults in (("stable", None), ("canary", canary_faults)):
             # One database per track: the point is two builds, and SQLite locking between
             # two writers would add errors the test did not inject.
             url = f"sqlite:///{root / f'{track}.sqlite'}"
@@ -125,12 +125,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Prometheus
         for seed, phase in enumerate((range(0, QUOTES // 2), range(QUOTES // 2, QUOTES))):
             customers = {t: _grant(services[t], tokens[t], sent[t], seed) for t in services}
             with ThreadPoolExecutor(max_workers=2) as pool:
-                list(pool.map(lambda t: _quotes(services[t], tokens[t], customers[t], phase, sent[t]), services))
+                list(pool.map(
+                    lambda t, c=customers, p=phase: _quotes(services[t], tokens[t], c[t], p, sent[t]), services
+                ))
             for track, s in sent.items():
                 prom.wait_for(  # everything sent so far has been scraped
                     f"{track} counts scraped",
-                    lambda: prom.by_track(f'sum by (track) ({names.HTTP_DURATION}_count{{{API}, track="{track}"}})')
-                    .get(track) == s.total,
+                    lambda t=track, total=s.total: prom.by_track(
+                        f'sum by (track) ({names.HTTP_DURATION}_count{{{API}, track="{t}"}})'
+                    ).get(t) == total,
                 )
         yield prom, sent
     finally:
@@ -187,7 +190,9 @@ def test_exported_rules_load_and_recording_rules_evaluate(world: tuple[Prometheu
 
     groups = requests.get(prom.url + "/api/v1/rules", timeout=5).json()["data"]["groups"]
     assert {g["name"] for g in groups} >= {"lending.recording", "lending.slo.availability", "lending.alerts"}
-    unhealthy = [(r["name"], r.get("lastError")) for g in groups for r in g["rules"] if r["health"] not in ("ok", "unknown")]
+    unhealthy = [
+        (r["name"], r.get("lastError")) for g in groups for r in g["rules"] if r["health"] not in ("ok", "unknown")
+    ]
     assert unhealthy == []
 
     ratio = prom.wait_for(
