@@ -60,7 +60,7 @@ def test_apr_and_line_always_inside_the_guardrail(env: Env, labels: dict[str, An
     cust = env.register(labels=labels, segment=segment, annual_income_fen=income, other_debt_fen=debt,
                         birth_date=birth.isoformat())
     g = env.grant(cust["customer_id"])
-    assert 0 <= g["line_fen"] <= 5_000_000 and g["line_fen"] % 10_000 == 0
+    assert 0 <= g["line_fen"] <= 5_000_000
     if g["decision"] == "approved":
         lo, hi = d.apr_bounds(g["lpr_bps"])
         assert lo <= g["apr_bps"] <= hi
