@@ -148,7 +148,8 @@ class Journeys:
         if picked is None:  # pragma: no cover - run_one falls back before
             return
         customer_id, branch_code = picked
-        _, credit = self._call(journey, "credit", branch_code, customer_id, path_params={"customer_id": str(customer_id)})
+        _, credit = self._call(journey, "credit", branch_code, customer_id,
+                               path_params={"customer_id": str(customer_id)})
         available = int((credit or {}).get("available_fen") or 0)
         body = data.draw_request(self.rng, customer_id, available, self.spec.draw_share)
         if body is None:

@@ -63,7 +63,8 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
     except YAMLError as exc:
         raise ScenarioError(source, [(None, "", f"not valid YAML: {exc}")]) from exc
     if not isinstance(document, dict):
-        raise ScenarioError(source, [(1, "", "a scenario is a YAML mapping (name:, duration_s:, mix:, load:, shape:, ...)")])
+        raise ScenarioError(source, [(1, "", "a scenario is a YAML mapping "
+                                             "(name:, duration_s:, mix:, load:, shape:, ...)")])
     data = _plain(document)
     try:
         scenario = Scenario.model_validate(data)

@@ -270,7 +270,8 @@ class Scenario(_Model):
                              f"{shape.steps} steps of {shape.step_s:g} s last "
                              f"{shape.steps * shape.step_s:g} s, longer than duration_s {self.duration_s:g} s"))
         if isinstance(shape, (SteadyShape, SoakShape)) and shape.ramp_s > self.duration_s:
-            problems.append((("shape", "ramp_s"), f"ramp_s {shape.ramp_s:g} s exceeds duration_s {self.duration_s:g} s"))
+            problems.append((("shape", "ramp_s"),
+                             f"ramp_s {shape.ramp_s:g} s exceeds duration_s {self.duration_s:g} s"))
         if isinstance(shape, SoakShape) and shape.ramp_s + shape.ramp_down_s > self.duration_s:
             problems.append((("shape", "ramp_down_s"),
                              f"ramp_s + ramp_down_s = {shape.ramp_s + shape.ramp_down_s:g} s exceeds duration_s "
