@@ -20,9 +20,13 @@ _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _CACHE_MAX = 4096
 
 
-def _as_braces(rule: str) -> str:
-    """``/v1/loans/<int:loan_id>`` → ``/v1/loans/{loan_id}`` (OpenAPI style)."""
-    return _CONVERTER.sub(r"{\1}", rule)
+_BRACES = re.compile(r"\{[^{}/]*\}")
+
+
+def _shape(template: str) -> str:
+    """A template with its placeholders anonymous: ``/v1/loans/<int:loan_id>`` and
+    ``/v1/loans/{id}`` both become ``/v1/loans/{}``."""
+    return _BRACES.sub("{}", _CONVERTER.sub("{}", template))
 
 
 class RouteResolver:
@@ -42,7 +46,7 @@ class RouteResolver:
             for rule in self._map.iter_rules():
                 if rule.rule.startswith(self._prefix):
                     templates[rule.rule] = rule.rule
-                    templates[_as_braces(rule.rule)] = rule.rule
+                    templates.setdefault(_shape(rule.rule), rule.rule)
             self._templates = templates
         return self._templates
 
@@ -53,7 +57,8 @@ class RouteResolver:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
-        label = self._known_templates().get(path) or self._match(path, method.upper())
+        known = self._known_templates()
+        label = known.get(path) or known.get(_shape(path)) or self._match(path, method.upper())
         with self._lock:
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()  # a client cycling ids must not grow memory

@@ -74,7 +74,7 @@ def test_a_batch_becomes_client_latency_by_route_template_outcome_and_track(app:
         _event(),
         _event(duration_ms=30),
         _event(route="/v1/loans/812/repayments", outcome="http_error", status=503, track="stable"),
-        _event(route="/v1/loans/{loan_id}/repayments", outcome="timeout", status=None, version=None, track=None),
+        _event(route="/v1/loans/{id}/repayments", outcome="timeout", status=None, version=None, track=None),
         _event(route="/v1/loans/<int:loan_id>/repayments?x=1", duration_ms=2000, track="stable"),
         _event(route="/v1/not-a-route", outcome="connection_error", status=None, track=None),
         _event(route="/wp-login.php"),
