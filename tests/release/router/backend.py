@@ -88,7 +88,13 @@ class _Handler(BaseHTTPRequestHandler):
             "body_sha256": hashlib.sha256(body_in).hexdigest(),
         }
         out = json.dumps(doc).encode()
-        self.send_response(int(query.get("status", 200)))
+        status = int(query.get("status", 200))
+        if status in (204, 304):
+            self.send_response(status)
+            self.send_header("X-Lending-Track", self.server.track)
+            self.end_headers()
+            return
+        self.send_response(status)
         self.send_header("X-Lending-Track", self.server.track)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))

@@ -156,6 +156,13 @@ def test_bodies_and_headers_pass_through(impl, stable, canary, start_router, ses
     assert r.json()["body_len"] == 140_000
     r = session.get(f"{router.url}/stream?kb=2048", timeout=10)
     assert r.status_code == 200 and len(r.content) == 2048 * 1024
+    # Status codes pass through untouched; HEAD keeps the length, sends no body.
+    head = session.head(f"{router.url}/x", timeout=5)
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) > 0
+    assert head.content == b""
+    assert session.get(f"{router.url}/x?status=204", timeout=5).status_code == 204
+    assert session.get(f"{router.url}/x?status=404", timeout=5).status_code == 404
+    assert session.get(f"{router.url}/x?status=503", timeout=5).status_code == 503
 
 
 def _hammer(url: str, n: int, worker: int, failures: list[str], tracks: Counter[str],
