@@ -95,7 +95,12 @@ def render_status(status: dict[str, Any], console: Console, *, history: int = 10
     head.add_row("traffic", f"weight {status.get('weight')}%" + (f" + cohort {len(cohort)} branches" if cohort else ""))
     head.add_row("builds", f"stable {status.get('stable')}  canary {status.get('canary')}")
     pid = status.get("controller_pid")
-    head.add_row("controller", f"running (pid {pid})" if pid else "not running")
+    if pid:
+        head.add_row("controller", f"running (pid {pid})")
+    elif phase in ("pending", "progressing", "paused", "promoting", "rolling_back"):
+        head.add_row("controller", Text("not running — `lendops release resume` continues the rollout", style="bold yellow"))
+    else:
+        head.add_row("controller", "not running")
     if status.get("router_url"):
         head.add_row("router", str(status["router_url"]))
     console.print(head)

@@ -144,6 +144,8 @@ def _drive(store: Any, mode: str, metrics_port: int | None) -> int:
         state = controller.run()
     except (ControllerError, SpecError) as exc:
         _fail(str(exc))
+    except OSError as exc:  # ports taken, files unwritable: still one line for the user
+        _fail(f"{type(exc).__name__}: {exc}")
     except KeyboardInterrupt:
         _fail("interrupted; the rollout keeps its state: `lendops release resume` continues it", 130)
     if mode == "rich":

@@ -176,7 +176,10 @@ class Controller:
         if self.state.phase == "pending" or not self.doc.get("runtime"):
             self.persist()
             return
-        self.runtime.restore(self.doc["runtime"])
+        try:
+            self.runtime.restore(self.doc["runtime"])
+        except Exception as exc:
+            raise ControllerError(f"cannot re-attach to the rollout's processes: {exc}") from exc
         if self.state.phase in ACTIVE_PHASES and self.state.analysis_started:
             saved = self.doc.get("analyzer")
             self.analyzer = self.analyzer_factory(self.rollout, self.runtime.endpoints(), saved)
@@ -201,8 +204,11 @@ class Controller:
         if self.state.phase == "pending":
             self.apply(Start(blocked=self.gate()))
             return
-        for command in self.store.take_commands():
+        for path, command in self.store.queued():
+            # Removed only once its transition is saved: a crash in between re-applies
+            # it, and a second apply of the same command is refused, not doubled.
             self.apply(Command(str(command.get("name")), bool(command.get("full")), str(command.get("by") or "operator")))
+            path.unlink(missing_ok=True)
             if self.state.pending:
                 return
         self.apply(Tick(self.evaluate()))
@@ -216,11 +222,12 @@ class Controller:
             return
         router = self.runtime.router_url()
         wanted = self.state.phase in ACTIVE_PHASES and self.state.canary_has_traffic and router is not None
-        if wanted and not self.load.active and "load" not in self.doc:
+        started_for = (self.doc.get("load") or {}).get("attempt")
+        if wanted and not self.load.active and started_for != self.state.attempt:
             try:
-                self.doc["load"] = self.load.start(str(router))
+                self.doc["load"] = {**self.load.start(str(router)), "attempt": self.state.attempt}
             except Exception as exc:  # a broken scenario must not stop the rollout itself
-                self.doc["load"] = {"error": str(exc)}
+                self.doc["load"] = {"error": str(exc), "attempt": self.state.attempt}
                 self.note("load", f"load could not start: {exc}")
                 return
             self.note("load", f"load scenario {self.load.spec.scenario} started against {router}")

@@ -189,6 +189,14 @@ class LocalRuntime:
             if split.weight == 0 and not split.cohort:
                 return  # nothing routes yet, so everything is on stable already
             raise RuntimeFailure("no router is running")
+        to_canary = split.weight > 0 or bool(split.cohort)
+        target = self.target
+        if to_canary and target is not None and target.canary is None and target.stable is not None \
+                and target.stable.version == self.rollout.spec.canary.version:
+            # Re-run after a crash in the middle of a promotion that already finished
+            # on this machine: the canary build *is* the stable now; never route to a
+            # stopped canary.
+            split = TrafficSplit.stable_only()
         self.provider.apply(split)
 
     def current_traffic(self) -> TrafficSplit | None:
@@ -198,7 +206,10 @@ class LocalRuntime:
         target = self._ensure_target()
         if target.canary is None:
             if target.stable is not None and target.stable.version == self.rollout.spec.canary.version:
-                return  # promoted before a restart
+                if self.provider is not None:  # promoted before a restart
+                    self.provider.set_backends(stable=target.stable.url)
+                    self.provider.apply(TrafficSplit.stable_only())
+                return
             raise RuntimeFailure("no canary to promote")
         # The canary build is already serving everything (weight 100); start it as the new
         # stable, move traffic there, then stop the old processes.

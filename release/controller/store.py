@@ -102,15 +102,23 @@ class RolloutStore:
         return path
 
     def take_commands(self) -> list[dict[str, Any]]:
+        """Read and remove every queued command (see :meth:`queued` to remove each only
+        once it has been applied)."""
+        out = []
+        for path, body in self.queued():
+            out.append(body)
+            path.unlink(missing_ok=True)
+        return out
+
+    def queued(self) -> list[tuple[Path, dict[str, Any]]]:
         if not self.commands_dir.is_dir():
             return []
         out = []
         for path in sorted(self.commands_dir.glob("*.json")):
             try:
-                out.append(json.loads(path.read_text()))
+                out.append((path, json.loads(path.read_text())))
             except (OSError, ValueError):
-                pass  # half-written files cannot exist (atomic rename); skip anything odd
-            path.unlink(missing_ok=True)
+                path.unlink(missing_ok=True)  # cannot be half-written (atomic rename): junk
         return out
 
     def pending_commands(self) -> int:
