@@ -232,10 +232,13 @@ class LocalTarget:
             self.previous = None
 
     def stop_all(self) -> None:
-        for handle in (self.canary, self.previous, self.stable):
+        """Stop every process of this target, including ``lost`` ones that are still
+        alive and ours (started but not answering /readyz)."""
+        for handle in (self.canary, self.previous, self.stable, *self.lost):
             if handle is not None:
                 self._stop(handle)
         self.stable = self.canary = self.previous = None
+        self.lost = []
 
     # -- views and persistence -------------------------------------------------------
 

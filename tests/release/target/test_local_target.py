@@ -105,8 +105,7 @@ def test_restore_never_adopts_a_foreign_process(target: LocalTarget) -> None:
         assert target.state()["stable"] is None
         lenient = LocalTarget.restore(state, lendops_cmd=LENDOPS, strict=False)
         assert lenient.stable is None and len(lenient.lost) == 1
-        lenient.stop_all()
-        lenient._stop(lenient.lost[0])  # the pid is not a `serve` on port 1: left alone
+        lenient.stop_all()  # the pid is not a `serve` on port 1: left alone
         assert sleeper.poll() is None
         # A recorded start time that does not match (the pid was reused) is not ours either.
         reused = dict(state["stable"], start_ticks=1)
@@ -179,3 +178,16 @@ def test_router_in_front_of_real_services_drops_nothing(
     finally:
         router.stop()
     assert os.path.exists(target.workdir)
+
+
+def test_stop_all_stops_an_owned_process_that_was_lost(target: LocalTarget) -> None:
+    target.start_stable("1.0.0")
+    state = target.state()
+    assert target.stable is not None
+    pid = target.stable.pid
+    # Pretend it stopped answering: restore lists it as lost, stop_all still ends it.
+    state["stable"] = dict(state["stable"], port=1)
+    lenient = LocalTarget.restore(state, lendops_cmd=LENDOPS, strict=False)
+    assert [h.pid for h in lenient.lost] == [pid]
+    lenient.stop_all()
+    assert not target.stable.owned()
