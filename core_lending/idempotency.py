@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import IdempotencyInProgress, IdempotencyKeyReused
 from .runtime import Runtime, naive_utc
@@ -43,6 +44,7 @@ def request_hash(route: str, payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_ATTEMPTS = 3
 Operation = Callable[[Session], tuple[int, str]]
 RenderError = Callable[[Exception], "tuple[int, str] | None"]
 
@@ -84,10 +86,18 @@ def _claim(rt: Runtime, action: str, scope: str, key: str, req_hash: str
 
 def _execute(rt: Runtime, record_id: int, operation: Operation, render_error: RenderError) -> StoredResponse:
     try:
-        with rt.db.write() as s:
-            status, body = operation(s)
-            _complete(s, record_id, status, body, rt)
-        return StoredResponse(status, body)
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with rt.db.write() as s:
+                    status, body = operation(s)
+                    _complete(s, record_id, status, body, rt)
+                return StoredResponse(status, body)
+            except StaleDataError:
+                # A version column caught a write that slipped past the row locks: the whole
+                # transaction rolled back, so running it again is safe.
+                if attempt == _ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
     except Exception as exc:
         with rt.db.write() as s:
             s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))

@@ -141,3 +141,20 @@ def test_stale_claim_of_a_dead_process_is_taken_over_once(env: Env) -> None:
     assert statuses == {stale_loan: "active", fresh_loan: "pending_disbursement"}
     with env.db.read() as s:
         assert check_ledger(s) == []
+
+
+def test_stale_version_is_retried_once_then_succeeds(env: Env) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    rt = env.app.extensions["lending"].rt
+    attempts: list[int] = []
+
+    def flaky(_: Any) -> tuple[int, str]:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise StaleDataError("simulated concurrent update")
+        return 201, "{}"
+
+    out = run_idempotent(rt, action="t", scope="s", key="v", req_hash="h", operation=flaky,
+                         render_error=lambda e: None)
+    assert out.status == 201 and len(attempts) == 2
