@@ -98,14 +98,21 @@ def walk(
         return reply
 
     try:
-        customer = call("register", lambda: client.register_customer(**synthetic_customer(settings.branch_code, rng)))
+        customer = call(
+            "register", lambda: client.register_customer(**synthetic_customer(settings.branch_code, rng)),
+            _fields("customer_id"),
+        )
         cid = customer["customer_id"]
         grant = call("apply", lambda: client.apply(cid), _approved)
-        amount = min(settings.amount_fen, int(grant.get("line_fen") or settings.amount_fen))
+        amount = min(settings.amount_fen, int(grant["line_fen"]))
         call("quote", lambda: client.quote(cid, amount, settings.term_months, settings.repayment_method))
-        draw = call("draw", lambda: client.draw(cid, amount, settings.term_months, settings.repayment_method))
+        draw = call(
+            "draw", lambda: client.draw(cid, amount, settings.term_months, settings.repayment_method),
+            _fields("loan_id"),
+        )
         loan = _await_payout(client, draw["loan_id"], settings, result, metrics, clock, sleep)
-        owed = int(loan.get("outstanding_fen") or amount)
+        owed = loan.get("outstanding_fen")
+        owed = owed if isinstance(owed, int) and owed > 0 else amount
         call("repay", lambda: client.repay(draw["loan_id"], owed))
     except _Stop:
         pass
@@ -165,7 +172,20 @@ def _record(result: JourneyResult, metrics: ProberMetrics | None, step: StepResu
         metrics.failure.labels(step=step.step, reason=step.reason or "unexpected", track=track).inc()
 
 
+def _fields(*names: str) -> Callable[[Reply], str | None]:
+    """An answer the journey cannot continue from is the build's failure, not the prober's."""
+
+    def check(reply: Reply) -> str | None:
+        missing = [n for n in names if reply.get(n) is None]
+        return f"unexpected: answer lacks {', '.join(missing)}" if missing else None
+
+    return check
+
+
 def _approved(reply: Reply) -> str | None:
-    if reply.get("decision") == "approved":
-        return None
-    return f"declined: {reply.get('reasons')}"
+    if reply.get("decision") != "approved":
+        return f"declined: {reply.get('reasons')}"
+    line = reply.get("line_fen")
+    if not isinstance(line, int) or isinstance(line, bool) or line <= 0:
+        return f"unexpected: approved with line_fen {line!r}"
+    return None

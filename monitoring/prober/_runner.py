@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 import threading
 import time
@@ -19,6 +20,8 @@ from ._journey import JourneyResult, JourneySettings, walk
 from ._metrics import ProberMetrics
 
 __all__ = ["ProberSettings", "Prober", "ProbeSummary"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +100,22 @@ class Prober:
                 journey = dataclasses.replace(
                     s.journey, disburse_timeout_s=max(0.0, min(s.journey.disburse_timeout_s, remaining))
                 )
-                result = walk(client, journey, self.metrics, rng=self._rng, sleep=self._pause)
                 summary.journeys += 1
-                if result.ok:
-                    summary.ok += 1
+                try:
+                    result = walk(client, journey, self.metrics, rng=self._rng, sleep=self._pause)
+                except Exception:
+                    # A prober runs unattended for hours: one bad journey is reported and
+                    # counted, and the next one starts on time.
+                    log.exception("synthetic journey crashed")
+                    self.metrics.journeys.labels(outcome="crashed").inc()
+                    summary.failed_at["crashed"] += 1
                 else:
-                    summary.failed_at[result.outcome] += 1
-                if self._on_journey is not None:
-                    self._on_journey(result)
+                    if result.ok:
+                        summary.ok += 1
+                    else:
+                        summary.failed_at[result.outcome] += 1
+                    if self._on_journey is not None:
+                        self._on_journey(result)
                 next_start = max(next_start + s.interval_s, self._clock())
                 wait = min(next_start, deadline) - self._clock()
                 if wait > 0:

@@ -35,6 +35,7 @@ class FakeState:
     fail_every: int = 0
     decision: str = "approved"
     loan_status: str = "active"
+    register_without_id: bool = False
     requests: list[dict[str, Any]] = field(default_factory=list)
     telemetry_batches: list[list[dict[str, Any]]] = field(default_factory=list)
     idempotency: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
@@ -86,6 +87,8 @@ def build_app(state: FakeState) -> Flask:
         body = request.get_json()
         if "name" not in body:
             return problem(422, "validation", "Missing field: name")
+        if state.register_without_id:
+            return jsonify({"branch_code": body.get("branch_code")}), 201
         return jsonify({"customer_id": f"c{next(ids)}", "branch_code": body.get("branch_code")}), 201
 
     @app.post("/v1/credit/applications")

@@ -116,3 +116,13 @@ def test_bad_settings_are_refused(kwargs: dict, field: str) -> None:
     with pytest.raises(ProberConfigError) as info:
         ProberSettings(**base).validate()
     assert info.value.field == field
+
+
+def test_an_answer_missing_its_id_is_an_unexpected_failure_not_a_crash(fake: FakeService) -> None:
+    fake.state.register_without_id = True
+    registry = CollectorRegistry()
+    with LendingClient(fake.base_url, "tok", telemetry=False) as client:
+        result = walk(client, JourneySettings(), ProberMetrics(registry))
+    assert result.outcome == "register" and result.steps[-1].reason == "unexpected"
+    assert _value(registry, "lending_probe_step_failure_total", step="register", reason="unexpected", track="canary") == 1
+    assert fake.state.business("/v1/credit/applications") == []
