@@ -103,9 +103,9 @@ def test_threads_against_one_process_sqlite(seeded_sqlite_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_share_one_sqlite_file(seeded_sqlite_url: str) -> None:
+def test_two_servers_three_processes_share_one_sqlite_file(seeded_sqlite_url: str) -> None:
     token = create_token(seeded_sqlite_url, "manager", branch=JIANHE)
-    with start_lending_service(db_url=seeded_sqlite_url, version="1.0.0") as stable, \
+    with start_lending_service(db_url=seeded_sqlite_url, version="1.0.0", workers=2) as stable, \
             start_lending_service(db_url=seeded_sqlite_url, version="1.1.0", track="canary") as canary:
         _exercise([stable.base_url, canary.base_url], token, seeded_sqlite_url)
         assert stable.alive() and canary.alive()
