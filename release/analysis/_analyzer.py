@@ -23,7 +23,7 @@ _STATISTICAL = ("error-ratio", "latency", "approval-rate", "apr", "granted-line"
 _QUANTITIES = {
     "error-ratio": ("errors", "requests"),
     "latency": ("latency",),
-    "approval-rate": ("declines", "decisions"),
+    "approval-rate": ("declines", "decisions", "grades"),
     "apr": ("apr",),
     "granted-line": ("line",),
     "apr-guardrail": ("apr_outside",),
@@ -140,9 +140,11 @@ class Analyzer:
         describe = getattr(self.provider, "describe", None)
         parts = _QUANTITIES[name]
         if describe is None:
-            text = " ÷ ".join(parts)
+            text = " ÷ ".join(parts[:2]) + (f"; {parts[2]}" if len(parts) > 2 else "")
         else:
-            text = " ÷ ".join(describe(q, "canary") for q in parts)
+            text = " ÷ ".join(describe(q, "canary") for q in parts[:2])
+            if len(parts) > 2:
+                text += f"; grade mix: {describe(parts[2], 'canary')}"
         return f"{text} (and track=stable), increase since the analysis began"
 
     # -- lifecycle ----------------------------------------------------------------------

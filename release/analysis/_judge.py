@@ -192,7 +192,9 @@ class HistInterval:
 @dataclass(frozen=True)
 class HistEvidence:
     log_e: float
-    tests: tuple[tuple[str, int, CountEvidence], ...]  # (tail "upper"|"lower", bound index, evidence)
+    # (part, bound index, evidence); part: "upper"/"below" = evidence of an upward shift
+    # (canary heavier above / lighter at-or-below the bound), "lower"/"above" = downward.
+    tests: tuple[tuple[str, int, CountEvidence], ...]
     best: tuple[str, int, CountEvidence] | None
 
     @property
@@ -215,29 +217,33 @@ def histogram_evidence(intervals: Sequence[HistInterval], bounds: Sequence[float
         cs = np.array([iv.stable for iv in intervals], dtype=float).T
         nc = np.array([iv.count_canary for iv in intervals], dtype=float)
         ns = np.array([iv.count_stable for iv in intervals], dtype=float)
-        cs_ext = np.vstack([np.zeros((1, len(intervals))), cs, ns[None, :]])  # index j+1; -inf / +inf ends
-        labels: list[tuple[str, int]] = []
-        ev_c: list[np.ndarray] = []
-        ev_s: list[np.ndarray] = []
-        # Upper tail above bound j: canary vs stable above bound j - slack.
+        # Stable's cumulative counts with both ends: index j+1 is bound j, 0 is -inf, nb+1 is +inf.
+        cs_ext = np.vstack([np.zeros((1, len(intervals))), cs, ns[None, :]])
+        specs: list[tuple[str, int, float, np.ndarray, np.ndarray]] = []
+        # An upward shift (beyond `slack` buckets) shows as a heavier canary tail above a
+        # bound ("upper", rate ratio > tol) or a lighter canary share at or below it
+        # ("below", ratio < 1/tol); whichever part is rarer carries more evidence.
         for j in range(slack, nb):
-            labels.append(("upper", j))
-            ev_c.append(nc - cc[j])
-            ev_s.append(ns - cs_ext[j - slack + 1])
+            s_below = cs_ext[j - slack + 1]
+            specs.append(("upper", j, +1.0, nc - cc[j], ns - s_below))
+            specs.append(("below", j, -1.0, cc[j], s_below))
         if direction == "two-sided":
-            # Lower part at/below bound j: canary vs stable at/below bound j + slack.
             for j in range(0, nb - slack):
-                labels.append(("lower", j))
-                ev_c.append(cc[j])
-                ev_s.append(cs_ext[j + slack + 1])
-        if labels:
-            ec = np.clip(np.array(ev_c), 0.0, None)
-            es = np.clip(np.array(ev_s), 0.0, None)
+                s_below = cs_ext[j + slack + 1]
+                specs.append(("lower", j, +1.0, cc[j], s_below))
+                specs.append(("above", j, -1.0, nc - cc[j], ns - s_below))
+        for sign in (+1.0, -1.0):
+            group = [sp for sp in specs if sp[2] == sign]
+            if not group:
+                continue
+            ec = np.clip(np.array([g[3] for g in group]), 0.0, None)
+            es = np.clip(np.array([g[4] for g in group]), 0.0, None)
             logs = _log_e_tests(ec, es, np.maximum(nc, ec.max(axis=0)), np.maximum(ns, es.max(axis=0)),
-                                tolerance, +1.0)
-            for (tail, j), lg, c_row, s_row in zip(labels, logs, ec, es):
+                                tolerance, sign)
+            for (tail, j, _, _, _), lg, c_row, s_row in zip(group, logs, ec, es):
                 tests.append((tail, j, CountEvidence(
-                    log_e=float(lg), log_e_greater=float(lg), log_e_less=-math.inf,
+                    log_e=float(lg), log_e_greater=float(lg) if sign > 0 else -math.inf,
+                    log_e_less=float(lg) if sign < 0 else -math.inf,
                     events_canary=float(c_row.sum()), events_stable=float(s_row.sum()),
                     exposure_canary=float(nc.sum()), exposure_stable=float(ns.sum()))))
     if not tests:

@@ -95,19 +95,65 @@ def _error_ratio(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
     )
 
 
-def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
-    def describe(c: float, st: float, d: str) -> str:
-        move = "fewer approvals" if c > st else "more approvals"
-        return f"canary approves {_pct(1 - c)} vs stable {_pct(1 - st)} ({move})"
+_GRADE_NAMES = {1.0: "A", 2.0: "B", 3.0: "C", 4.0: "other grades"}
 
-    v = _count_verdict(
-        "approval-rate", incs, s, query, events="declines", exposure="decisions",
-        direction="two-sided", label="declined_share", unit="credit decisions", describe=describe,
-    )
-    for side in (v.canary, v.stable):
-        if side.get("declined_share") is not None:
-            side["approval_rate"] = side["value"] = 1.0 - side["declined_share"]
-    return v
+
+def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
+    """Approval drift: the declined share (two-sided count test) and the grade mix of
+    all decisions (approved A, B, C, other, declined: an ordinal histogram, two-sided).
+
+    A scoring change moves decisions across grades long before enough extra declines
+    pile up, so the grade mix finds it sooner.
+    """
+    ivs = [
+        CountInterval(i.track("canary").counter("declines"), i.track("stable").counter("declines"),
+                      i.track("canary").counter("decisions"), i.track("stable").counter("decisions"))
+        for i in incs
+    ]
+    count = count_evidence(ivs, tolerance=s.tolerance, direction="two-sided")
+    hivs, bounds, tc, ts = _hist_intervals(incs, "grades")
+    mix = histogram_evidence(hivs, bounds, tolerance=s.tolerance, direction="two-sided")
+    # The declined share is the grade mix's last bound, so the mix's evidence covers it;
+    # the count test alone serves snapshots without a grade breakdown.
+    log_e = mix.log_e if mix.tests else count.log_e
+    e = math.exp(min(log_e, 700.0))
+
+    def side(rate: float | None, declines: float, n: float, h: Hist) -> dict:
+        shares = {}
+        if h.count:
+            below = dict(zip(bounds, h.at(bounds)))
+            prev = 0.0
+            for b in bounds:
+                shares[f"approved_{_GRADE_NAMES.get(b, str(b))}"] = (below[b] - prev) / h.count
+                prev = below[b]
+        return {"value": None if rate is None else 1.0 - rate, "approval_rate": None if rate is None else 1.0 - rate,
+                "declined_share": rate, "declines": declines, "n": n, **shares}
+
+    canary = side(count.rate_canary, count.events_canary, count.exposure_canary, tc)
+    stable = side(count.rate_stable, count.events_stable, count.exposure_stable, ts)
+    low = _not_enough("approval-rate", "sequential-count", s, query, count.exposure_canary,
+                      count.exposure_stable, stable, canary, "credit decisions", e)
+    if low is not None:
+        return low
+    c, st = count.rate_canary or 0.0, count.rate_stable or 0.0
+    move = "fewer approvals" if c > st else "more approvals" if c < st else "same approvals"
+    head = f"canary approves {_pct(1 - c)} vs stable {_pct(1 - st)} ({move})"
+    if e >= s.bar and mix.best is not None and bounds[mix.best[1]] < 3.0:
+        tail, j, _ = mix.best
+        b = bounds[j]
+        if tail in ("upper", "below"):
+            where = f"worse than grade {_GRADE_NAMES.get(b, b)}"
+            sc, ss = _share(tc, b, True), _share(ts, b, True)
+        else:
+            where = f"approved at grade {_GRADE_NAMES.get(b, b)} or better"
+            sc, ss = _share(tc, b, False), _share(ts, b, False)
+        head += f"; grade mix shifted: {_pct(sc)} of canary decisions {where} vs {_pct(ss)} of stable"
+    sizes = f"(n={count.exposure_canary:g}/{count.exposure_stable:g})"
+    if e >= s.bar:
+        return Verdict("approval-rate", "sequential-count", "fail", s.critical, query, stable, canary, e, s.bar,
+                       f"{head} {sizes}, e-value {_e(e)} ≥ {s.bar_text}")
+    return Verdict("approval-rate", "sequential-count", "pass", s.critical, query, stable, canary, e, s.bar,
+                   f"{head} {sizes}, e-value {_e(e)} < {s.bar:g}: no drift beyond ×{s.tolerance:g}")
 
 
 def _hist_intervals(incs: Sequence[Increment], key: str) -> tuple[list[HistInterval], tuple[float, ...], Hist, Hist]:
@@ -165,7 +211,7 @@ def _hist_verdict(name: str, key: str, incs: Sequence[Increment], s: Settings, q
     if ev.best is not None:
         tail, j, _ = ev.best
         b_c = bounds[j]
-        if tail == "upper":
+        if tail in ("upper", "below"):
             b_s = bounds[j - slack] if j - slack >= 0 else -math.inf
             share_c, share_s = _share(tc, b_c, True), (_share(ts, b_s, True) if b_s > -math.inf else 1.0)
             where = (f"{_pct(share_c)} of canary {what} above {fmt(b_c)} vs {_pct(share_s)} of stable"

@@ -7,7 +7,8 @@ import math
 from typing import Any, Callable, Mapping
 
 from ._errors import PrometheusError, SpecError
-from ._snapshot import COUNTERS, HISTOGRAMS, Hist, Snapshot, TrackSnapshot
+from ._scrape import _ordinal
+from ._snapshot import COUNTERS, HISTOGRAMS, Hist, Snapshot, TrackSnapshot, grade_rank
 from ._template import render
 
 __all__ = ["PrometheusProvider", "DEFAULT_QUERIES"]
@@ -22,6 +23,7 @@ DEFAULT_QUERIES: Mapping[str, str] = {
     "latency": f"sum by (le) (http_server_request_duration_seconds_bucket{{{_V1}}})",
     "decisions": 'sum(lending_credit_decisions_total{track="{{track}}"})',
     "declines": 'sum(lending_credit_decisions_total{track="{{track}}",decision="declined"})',
+    "grades": 'sum by (decision, grade) (lending_credit_decisions_total{track="{{track}}"})',
     "apr": 'sum by (le) (lending_apr_bps_bucket{track="{{track}}"})',
     "line": 'sum by (le) (lending_granted_line_fen_bucket{track="{{track}}"})',
     "apr_outside": 'sum(lending_apr_outside_guardrail_total{track="{{track}}"})',
@@ -122,6 +124,13 @@ class PrometheusProvider:
                     total = self.scalar(_companion(query, "count"), at=at) or 0.0
                 hists[q] = Hist.from_cumulative(
                     by_le, sum=self.scalar(_companion(query, "sum"), at=at) or 0.0, count=total)
+            rows = self.query(self.resolved("grades", track), at=at)
+            if rows:
+                by_rank: dict[float, float] = {}
+                for labels, v in rows:
+                    rank = grade_rank(labels.get("decision", ""), labels.get("grade", ""))
+                    by_rank[rank] = by_rank.get(rank, 0.0) + v
+                hists["grades"] = _ordinal(by_rank)
             tracks[track] = TrackSnapshot(counters, hists)
         return Snapshot(self.clock(), tracks)
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 from prometheus_client.parser import text_string_to_metric_families
 
 from ._errors import EndpointError
-from ._snapshot import Hist, Snapshot, TrackSnapshot
+from ._snapshot import GRADE_BOUNDS, Hist, Snapshot, TrackSnapshot, grade_rank
 
 __all__ = ["ScrapeProvider", "parse_exposition", "SCRAPE_DESCRIPTIONS"]
 
@@ -25,10 +25,21 @@ SCRAPE_DESCRIPTIONS: Mapping[str, str] = {
     "latency": f"scrape /metrics: sum by (le) {HTTP}_bucket{{track,http_route=~/v1/.*}}",
     "decisions": f"scrape /metrics: sum {DECISIONS}{{track}}",
     "declines": f"scrape /metrics: sum {DECISIONS}{{track,decision=declined}}",
+    "grades": f"scrape /metrics: sum by (decision, grade) {DECISIONS}{{track}}",
     "apr": f"scrape /metrics: sum by (le) {APR}_bucket{{track}}",
     "line": f"scrape /metrics: sum by (le) {LINE}_bucket{{track}}",
     "apr_outside": f"scrape /metrics: sum {APR_OUTSIDE}{{track}}",
 }
+
+
+def _ordinal(by_rank: Mapping[float, float]) -> Hist:
+    """Counts per rank -> a cumulative histogram on the grade bounds."""
+    total = sum(by_rank.values())
+    running, cumulative = 0.0, {}
+    for b in GRADE_BOUNDS:
+        running += by_rank.get(b, 0.0)
+        cumulative[b] = running
+    return Hist.from_cumulative(cumulative, count=total)
 
 
 def _v1(labels: Mapping[str, str]) -> bool:
@@ -44,6 +55,7 @@ def parse_exposition(text: str, track: str) -> TrackSnapshot:
     buckets: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     sums: dict[str, float] = defaultdict(float)
     counts: dict[str, float] = defaultdict(float)
+    grades: dict[float, float] = defaultdict(float)
     hist_names = {f"{HTTP}": "latency", APR: "apr", LINE: "line"}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -73,12 +85,15 @@ def parse_exposition(text: str, track: str) -> TrackSnapshot:
                     counters["decisions"] += sample.value
                     if labels.get("decision") == "declined":
                         counters["declines"] += sample.value
+                    grades[grade_rank(labels.get("decision", ""), labels.get("grade", ""))] += sample.value
                 elif name == APR_OUTSIDE:
                     counters["apr_outside"] += sample.value
     hists = {
         key: Hist.from_cumulative(by_le, sum=sums[key], count=counts.get(key, by_le.get(math.inf)))
         for key, by_le in buckets.items()
     }
+    if grades:
+        hists["grades"] = _ordinal(grades)
     for key in ("requests", "errors", "decisions", "declines", "apr_outside"):
         counters.setdefault(key, 0.0)
     return TrackSnapshot(dict(counters), hists)

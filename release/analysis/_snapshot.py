@@ -4,7 +4,8 @@ A snapshot is a plain value (``to_dict``/``from_dict``) so the controller can pe
 The quantities are the same whichever provider produced them:
 
     counters    requests, errors, decisions, declines, apr_outside
-    histograms  latency (seconds), apr (bps), line (fen)
+    histograms  latency (seconds), apr (bps), line (fen), grades (credit outcome, ordinal:
+                le 1 = approved grade A, 2 = B, 3 = C, 4 = other approved, +Inf = declined)
 """
 
 from __future__ import annotations
@@ -22,10 +23,23 @@ __all__ = [
     "Snapshot",
     "Increment",
     "increment",
+    "grade_rank",
+    "GRADE_BOUNDS",
 ]
 
 COUNTERS = ("requests", "errors", "decisions", "declines", "apr_outside")
 HISTOGRAMS = ("latency", "apr", "line")
+#: Ordinal position of a credit outcome in the ``grades`` histogram (declined is +Inf).
+GRADE_RANK = {"A": 1.0, "B": 2.0, "C": 3.0}
+GRADE_OTHER = 4.0
+GRADE_BOUNDS = (1.0, 2.0, 3.0, 4.0)
+
+
+def grade_rank(decision: str, grade: str) -> float:
+    """Where a decision falls on the credit-outcome scale, best first."""
+    if decision != "approved":
+        return math.inf
+    return GRADE_RANK.get(grade, GRADE_OTHER)
 
 
 def _le_key(le: float) -> str:

@@ -133,7 +133,7 @@ class PrometheusSpec(_Model):
     queries: dict[str, str] = Field(
         default_factory=dict,
         description="overrides of the built-in quantity queries (keys: requests, errors, "
-        "latency, decisions, declines, apr, line, apr_outside); templates with {{track}}",
+        "latency, decisions, declines, grades, apr, line, apr_outside); templates with {{track}}",
     )
     timeout: Duration = Field(default=timedelta(seconds=5), description="per query")
 

@@ -26,6 +26,7 @@ class Build:
     line_mean: float = 2_500_000.0
     cap_share: float = 0.05
     apr_outside_share: float = 0.0
+    grade_weights: tuple[float, float, float] = (0.3, 0.4, 0.3)  # approved A, B, C
 
 
 @dataclass
@@ -58,7 +59,8 @@ class Service:
             self.http.labels("/healthz", "GET", "500", self.track).observe(3.0)
         if status == "200" and route == "/v1/credit-applications":
             declined = rng.random() < b.decline_share
-            self.decisions.labels("declined" if declined else "approved", "B", "3301", self.track).inc()
+            grade = rng.choices("ABC", weights=b.grade_weights)[0] if not declined else "D"
+            self.decisions.labels("declined" if declined else "approved", grade, "3301", self.track).inc()
             if not declined:
                 self.apr.labels(self.track).observe(round(rng.gauss(b.apr_mean, b.apr_sd)))
                 at_cap = rng.random() < b.cap_share

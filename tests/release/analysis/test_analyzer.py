@@ -44,6 +44,7 @@ def _run(canary: Build, *, weight: float = 0.3, batches: int = 40, batch: int = 
         (Build(apr_mean=1050), "apr"),
         (Build(decline_share=0.3 + 0.4), "approval-rate"),
         (Build(decline_share=0.05), "approval-rate"),
+        (Build(grade_weights=(0.05, 0.25, 0.7)), "approval-rate"),  # scoring drift: same approvals, worse grades
         (Build(cap_share=0.25), "granted-line"),
     ],
 )
