@@ -51,3 +51,14 @@ def test_haproxy_config_binds_loopback_and_maps_the_split(tmp_path) -> None:  # 
     assert "server canary 127.0.0.1:2" in text  # localhost resolved for HAProxy
     assert "crc32,mod(100)" in text
     assert map_entries(cfg) == [("weight", "5"), ("b.JH01", "1")]
+
+
+def test_importing_the_router_api_loads_no_http_stack() -> None:
+    # The controller imports RouterProcess on every command; aiohttp and prometheus
+    # belong to the router process only.
+    import subprocess
+    import sys
+
+    code = ("import sys, release.router, release.target; "
+            "sys.exit(any(m in sys.modules for m in ('aiohttp', 'prometheus_client', 'requests')))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
