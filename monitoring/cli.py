@@ -40,6 +40,8 @@ class _UsageLine(click.ClickException):
 @click.option("--interval", type=float, default=30.0, show_default=True, help="Seconds between journeys.")
 @click.option("--duration", type=float, default=300.0, show_default=True, help="Stop after this many seconds.")
 @click.option("--token", envvar="LENDING_TOKEN", help="Manager token of the branch (or env LENDING_TOKEN).")
+@click.option("--db", "db_url", default=None,
+              help="Without a token: mint a manager token of --branch in this database (lendops tokens create).")
 @click.option("--branch", default="522629", envvar="LENDING_BRANCH", show_default=True,
               help="Branch code of the synthetic customers (the token's branch).")
 @click.option("--metrics-port", type=int, default=None, help="Serve /metrics on this port (0: any free port).")
@@ -49,7 +51,8 @@ class _UsageLine(click.ClickException):
 @click.option("--disburse-timeout", type=float, default=30.0, show_default=True,
               help="Seconds to wait for a payout before the loan counts as stuck.")
 def probe(
-    target: str, interval: float, duration: float, token: str | None, branch: str, metrics_port: int | None,
+    target: str, interval: float, duration: float, token: str | None, db_url: str | None, branch: str,
+    metrics_port: int | None,
     metrics_host: str, timeout: float, amount_fen: int, disburse_timeout: float,
 ) -> None:
     """Walk the credit path (register, apply, quote, draw, payout, repay) every INTERVAL
@@ -58,6 +61,8 @@ def probe(
 
     from monitoring.prober import JourneyResult, JourneySettings, Prober, ProberConfigError, ProberSettings
 
+    if not token and db_url:
+        token = _mint_token(db_url, branch)
     settings = ProberSettings(
         target=target.rstrip("/"), token=token or "", interval_s=interval, duration_s=duration, timeout_s=timeout,
         journey=JourneySettings(branch_code=branch, amount_fen=amount_fen, disburse_timeout_s=disburse_timeout),
@@ -100,6 +105,24 @@ def probe(
                + (f" ({dict(summary.failed_at)})" if failed else ""))
     if failed:
         sys.exit(1)
+
+
+def _mint_token(db_url: str, branch: str) -> str:
+    # Through the command, not by importing core_lending: the prober is a client of the
+    # service and stays one.
+    import subprocess
+
+    argv = [sys.executable, "-c", "from release.cli import main; main()",
+            "tokens", "create", "--db", db_url, "--role", "manager", "--branch", branch]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise _UsageLine("db: lendops tokens create did not finish in 60 s") from None
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise _UsageLine(f"db: could not mint a manager token for branch {branch}: {why}")
+    return lines[-1].strip()
 
 
 @click.group()

@@ -132,3 +132,25 @@ def test_probe_command_walks_the_real_credit_path(traced_service: tuple[ServiceP
         ("lending_disbursement_duration_seconds_count", {"outcome": "paid"}),
     ):
         assert _sample(after, name, **labels) - _sample(before, name, **labels) == journeys, name
+
+
+def test_probe_command_mints_its_token_from_the_database(traced_service: tuple[ServiceProcess, str, Path]) -> None:
+    svc, _, _ = traced_service
+    proc = subprocess.run(
+        lendops_cmd("probe", "--target", svc.base_url, "--db", svc.db_url, "--branch", BRANCH,
+                    "--interval", "5", "--duration", "0.5"),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 journeys, 1 ok, 0 failed" in proc.stdout
+
+
+def test_probe_command_reports_a_database_it_cannot_use_in_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        lendops_cmd("probe", "--target", "http://127.0.0.1:1", "--db", f"sqlite:///{tmp_path / 'none.sqlite'}",
+                    "--duration", "1"),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: db: "), proc.stderr
