@@ -128,6 +128,14 @@ class KubernetesTarget:
                 ops.append({"op": "replace", "path": f"{base}/env/{index[key]}", "value": entry})
             else:
                 ops.append({"op": "add", "path": f"{base}/env/-", "value": entry})
+        # Init containers running the same build (the chart's `db upgrade`) move with it:
+        # a canary must apply its own migrations, not the previous build's.
+        pod = dep.get("spec", {}).get("template", {}).get("spec", {})
+        for j, init in enumerate(pod.get("initContainers") or []):
+            if c.get("image") and init.get("image") == c.get("image"):
+                path = f"/spec/template/spec/initContainers/{j}"
+                ops.append({"op": "test", "path": f"{path}/name", "value": init.get("name")})
+                ops.append({"op": "replace", "path": f"{path}/image", "value": image})
         if replicas is not None:
             ops.append({"op": "add", "path": "/spec/replicas", "value": replicas})
         return ops

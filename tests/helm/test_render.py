@@ -110,6 +110,20 @@ def test_the_lending_container_serves_with_its_track_and_probes(chart: Any) -> N
     assert stable["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert stable["startupProbe"]["httpGet"]["path"] == "/healthz"
     assert deps["lending"]["spec"]["replicas"] == 3 and deps["lending-canary"]["spec"]["replicas"] == 1
+    # each pod migrates with its own build before serving, on the same database
+    [init] = deps["lending-canary"]["spec"]["template"]["spec"]["initContainers"]
+    assert (init["name"], init["image"], init["args"]) == ("db-upgrade", canary["image"], ["db", "upgrade"])
+    assert init["env"] == [env["LENDING_DB_URL"]]
+
+
+def test_without_a_database_each_pod_uses_sqlite_on_its_emptydir_and_notes_warn(chart: Any) -> None:
+    dep = by_kind(render(chart, {}), "Deployment")["lending"]
+    env = {e["name"]: e.get("value") for e in _container(dep)["env"]}
+    assert env["LENDING_DB_URL"] == "sqlite:////tmp/lendops.sqlite"
+    mounts = {m["mountPath"] for m in _container(dep)["volumeMounts"]}
+    assert "/tmp" in mounts and _container(dep)["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "WARNING: no database configured" in notes(chart, {})
+    assert "WARNING" not in notes(chart, {"lending": {"db": {"existingSecret": "db"}}})
 
 
 def test_canary_defaults_to_the_stable_build_with_no_pods(chart: Any) -> None:

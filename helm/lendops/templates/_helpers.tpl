@@ -57,3 +57,18 @@ app.kubernetes.io/component: lending
 {{- range .Values.traffic.cohort }}{{ $codes = append $codes (toString .) }}{{ end -}}
 {{- $codes | uniq | sortAlpha | toJson -}}
 {{- end -}}
+
+{{/* LENDING_DB_URL. Without a configured database each pod gets its own SQLite file on
+     its emptyDir: enough to try the chart, not a deployment (NOTES.txt warns). */}}
+{{- define "lendops.dbEnv" -}}
+{{- if .Values.lending.db.existingSecret -}}
+- name: LENDING_DB_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.lending.db.existingSecret }}
+      key: {{ .Values.lending.db.secretKey }}
+{{- else -}}
+- name: LENDING_DB_URL
+  value: {{ default "sqlite:////tmp/lendops.sqlite" .Values.lending.db.url | quote }}
+{{- end -}}
+{{- end -}}

@@ -104,5 +104,7 @@ def test_the_controller_rolls_out_through_the_charts_objects(cluster: Cluster, t
     [c] = stable["spec"]["template"]["spec"]["containers"]
     assert c["image"] == "ghcr.io/lendops/lending:1.1.0"
     assert {e["name"]: e.get("value") for e in c["env"]}["LENDING_VERSION"] == "1.1.0"
+    [init] = stable["spec"]["template"]["spec"]["initContainers"]
+    assert (init["name"], init["image"]) == ("db-upgrade", "ghcr.io/lendops/lending:1.1.0")
     assert cluster.get(DEPLOYMENTS, "lending-canary")["spec"]["replicas"] == 0
     assert store.load()["runtime"]["target"]["namespace"] == "lending"

@@ -248,3 +248,15 @@ def test_a_container_list_changed_since_the_read_fails_the_whole_patch(cluster: 
     after = cluster.get(DEPLOYMENTS, "lending-canary")
     assert [c["image"] for c in after["spec"]["template"]["spec"]["containers"]] == [
         "proxy:1", "envoy:1", f"{IMAGE}:1.0.0"]
+
+
+def test_init_containers_of_the_same_build_move_with_it(cluster: Cluster) -> None:
+    dep = deployment("lending-canary", "canary", replicas=0)
+    dep["spec"]["template"]["spec"]["initContainers"] = [
+        {"name": "wait-for-db", "image": "busybox:1"},
+        {"name": "db-upgrade", "image": f"{IMAGE}:1.0.0", "args": ["db", "upgrade"]}]
+    cluster.put(DEPLOYMENTS, deployment("lending", "stable"))
+    cluster.put(DEPLOYMENTS, dep)
+    _target(cluster, FakeClock(_controller(cluster))).start_canary("1.1.0")
+    inits = cluster.get(DEPLOYMENTS, "lending-canary")["spec"]["template"]["spec"]["initContainers"]
+    assert [(i["name"], i["image"]) for i in inits] == [("wait-for-db", "busybox:1"), ("db-upgrade", f"{IMAGE}:1.1.0")]
