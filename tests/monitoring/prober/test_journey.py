@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
+import subprocess
 
 import pytest
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
 from monitoring.client import LendingClient
 from monitoring.prober import (
@@ -126,3 +128,16 @@ def test_an_answer_missing_its_id_is_an_unexpected_failure_not_a_crash(fake: Fak
     assert result.outcome == "register" and result.steps[-1].reason == "unexpected"
     assert _value(registry, "lending_probe_step_failure_total", step="register", reason="unexpected", track="canary") == 1
     assert fake.state.business("/v1/credit/applications") == []
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
+def test_prober_and_client_metrics_pass_promtool_check_metrics(fake: FakeService) -> None:
+    registry = CollectorRegistry()
+    client_registry = CollectorRegistry()
+    with LendingClient(fake.base_url, "tok", telemetry=False, metrics=client_registry) as client:
+        walk(client, JourneySettings(), ProberMetrics(registry))
+    exposition = generate_latest(registry) + generate_latest(client_registry)
+    assert b"lending_probe_step_duration_seconds_bucket" in exposition
+    assert b"lending_client_request_duration_seconds_bucket" in exposition
+    done = subprocess.run(["promtool", "check", "metrics"], input=exposition, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
