@@ -74,6 +74,17 @@ class LocalRouterProvider:
         return self._call("PUT", body) if body else self.config()
 
 
+    def switch(
+        self, split: TrafficSplit, *, stable: str | None = None, canary: str | None = None
+    ) -> dict[str, Any]:
+        """Backends and split in one atomic change (one PUT): e.g. after a promote,
+        ``switch(TrafficSplit.stable_only(), stable=new_url)`` leaves no moment where
+        the old stable gets traffic again."""
+        body: dict[str, Any] = {"weight": split.weight, "cohort": sorted(split.cohort)}
+        body |= {k: v for k, v in (("stable", stable), ("canary", canary)) if v is not None}
+        return self._call("PUT", body)
+
+
 # The HAProxy router is driven through the same admin API (its admin process speaks the
 # runtime API), so the provider is the same.
 HAProxyProvider = LocalRouterProvider

@@ -58,3 +58,14 @@ def test_unreachable_router_is_a_provider_error() -> None:
     with pytest.raises(ProviderError) as err:
         provider.apply(TrafficSplit(weight=10))
     assert err.value.provider == "local-router"
+
+
+def test_switch_changes_backends_and_split_in_one_generation(router) -> None:  # type: ignore[no-untyped-def]
+    proc, stable, canary = router
+    provider = LocalRouterProvider(proc.admin_url)
+    provider.apply(TrafficSplit(weight=100))
+    before = provider.config()["generation"]
+    cfg = provider.switch(TrafficSplit.stable_only(), stable=canary.url)
+    assert cfg["generation"] == before + 1
+    assert (cfg["stable"], cfg["weight"], cfg["cohort"]) == (canary.url, 0, [])
+    assert requests.get(f"{proc.url}/", timeout=5).headers["X-Lending-Track"] == "canary"
