@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import logging
 import secrets
 import threading
 import time
@@ -22,6 +23,8 @@ from ._routes import ROUTES, Route
 from ._telemetry import TelemetryEvent, TelemetryShipper
 
 __all__ = ["LendingClient"]
+
+log = logging.getLogger(__name__)
 
 VERSION_HEADER = "X-Lending-Version"
 TRACK_HEADER = "X-Lending-Track"
@@ -87,6 +90,7 @@ class LendingClient:
         max_attempts: int = 3,
         retry_backoff_s: float = 0.05,
         sleep: Callable[[float], None] = time.sleep,
+        on_reply: Callable[[Reply], None] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -98,6 +102,8 @@ class LendingClient:
         self.max_attempts = max_attempts
         self.retry_backoff_s = retry_backoff_s
         self._sleep = sleep
+        #: Called with every measured attempt (e.g. to fire Locust's request event).
+        self._on_reply = on_reply
         self._clock = clock or time.perf_counter
         self._wall = wall_clock or time.time
         self._session = session or requests.Session()
@@ -304,6 +310,11 @@ class LendingClient:
 
     def _record(self, reply: Reply) -> None:
         self.last = reply
+        if self._on_reply is not None:
+            try:
+                self._on_reply(reply)
+            except Exception:  # a measurement hook must never fail the business call
+                log.warning("on_reply hook failed", exc_info=True)
         if self.metrics is not None:
             self.metrics.observe(route=reply.route, outcome=reply.outcome, track=reply.track, seconds=reply.duration_s)
         if self.telemetry is not None:

@@ -184,3 +184,17 @@ def test_float_money_is_refused_before_anything_is_sent(fake: FakeService) -> No
         with pytest.raises(TypeError):
             client.repay("l1", True)  # type: ignore[arg-type]
     assert fake.state.business() == []
+
+
+def test_on_reply_sees_every_attempt_and_cannot_break_calls(fake: FakeService) -> None:
+    seen: list[tuple[str, str, int | None]] = []
+
+    def hook(reply) -> None:  # type: ignore[no-untyped-def]
+        seen.append((reply.route, reply.outcome, reply.status))
+        raise RuntimeError("a broken hook")
+
+    with LendingClient(fake.base_url, "tok", telemetry=False, on_reply=hook) as client:
+        assert client.quote("c1", 100_000, 6, "revolving").ok
+        with pytest.raises(ProblemError):
+            client.credit("missing")
+    assert seen == [("/v1/quotes", "ok", 200), ("/v1/customers/{customer_id}/credit", "http_error", 404)]
