@@ -81,7 +81,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "dashboards": {"enabled": True, "annotations": {"grafana_folder": "lendops"},
                        "items": {"release-overview": {"title": "Release overview", "panels": []},
                                  "business": "{\"title\": \"Business\", \"panels\": []}"}},
-        "locust": {"enabled": True, "workers": 3, "tokensSecret": "lending-tokens"},
+        "locust": {"enabled": True, "workers": 3, "tokensSecret": "lending-tokens", "masterArgs": ["--headless"]},
         "controller": {"enabled": True, "rollout": ROLLOUT, "persistence": {"existingClaim": "lendops-state"}},
     },
     "everything-off": {

@@ -167,3 +167,21 @@ def test_helm_lint_is_clean(chart: Any) -> None:
             report = lint(CHART, values, strict=True, kube_version=f"v{version}")
             assert report["errors"] == []
             assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+def test_locust_master_and_workers_find_each_other(chart: Any) -> None:
+    docs = render(chart, VALUE_SETS["everything-on"])
+    deps = by_kind(docs, "Deployment")
+    master = deps["lending-locust-master"]["spec"]["template"]["spec"]["containers"][0]
+    worker = deps["lending-locust-worker"]["spec"]["template"]["spec"]["containers"][0]
+    assert master["args"] == ["-f", "/app/loadtest/locustfile.py", "--master", "--host",
+                              "http://lending.lending.svc:80", "--expect-workers", "3", "--headless"]
+    assert worker["args"][-2:] == ["--master-host", "lending-locust-master"]
+    assert deps["lending-locust-worker"]["spec"]["replicas"] == 3
+    svc = by_kind(docs, "Service")["lending-locust-master"]
+    pod_labels = deps["lending-locust-master"]["spec"]["template"]["metadata"]["labels"]
+    assert svc["spec"]["selector"].items() <= pod_labels.items()
+    assert {p["port"] for p in svc["spec"]["ports"]} == {5557, 8089}
+    env = {e["name"]: e["value"] for e in worker["env"]}
+    assert env == {"LENDOPS_SCENARIO": "/app/loadtest/scenarios/steady.yaml",
+                   "LENDING_TOKENS_FILE": "/etc/lendops/tokens/tokens.json"}
