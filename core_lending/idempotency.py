@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,12 @@ def _claim(rt: Runtime, action: str, scope: str, key: str, req_hash: str
         try:
             with rt.db.write() as s:
                 existing = _find(s, action, scope, key)
+                if existing is not None and _abandoned(rt, existing):
+                    # Its process died mid-request (its transaction rolled back); should it
+                    # merely be slow, its completion finds the record gone and rolls back.
+                    s.delete(existing)
+                    s.flush()
+                    existing = None
                 if existing is not None:
                     return None, (existing.request_hash, existing.state, existing.status_code,
                                   existing.response_body)
@@ -112,9 +119,16 @@ def _find(s: Session, action: str, scope: str, key: str) -> IdempotencyRecord | 
         IdempotencyRecord.action == action, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
 
 
+def _abandoned(rt: Runtime, rec: IdempotencyRecord) -> bool:
+    cutoff = naive_utc(rt.clock()) - timedelta(seconds=rt.settings.idempotency_abandon_s)
+    return rec.state == "running" and rec.created_at < cutoff
+
+
 def _complete(s: Session, record_id: int, status: int, body: str, rt: Runtime) -> None:
     rec = s.get(IdempotencyRecord, record_id)
-    assert rec is not None
+    if rec is None:
+        raise IdempotencyInProgress("this request took too long and was superseded by a retry; nothing was changed",
+                                    code="idempotency-superseded")
     rec.state, rec.status_code, rec.response_body = "done", status, body
     rec.completed_at = naive_utc(rt.clock())
 

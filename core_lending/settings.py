@@ -58,6 +58,8 @@ class Settings:
     """Request bodies above this answer 413."""
     idempotency_wait_ms: int = 5000
     """How long a duplicate request waits for the first one before answering 409."""
+    idempotency_abandon_s: int = 60
+    """A request still running after this long is presumed dead; a retry may take its key over."""
     random_seed: int | None = None
     """Seed for fault and payout randomness (reproducible drills)."""
     tracing: Mapping[str, Any] = field(default_factory=dict)
@@ -71,7 +73,8 @@ class Settings:
             raise ConfigError("version", self.version, "version must not be empty")
         if not 0.0 <= self.payout_failure_rate <= 1.0:
             raise ConfigError("payout_failure_rate", self.payout_failure_rate, "payout failure rate must be in 0..1")
-        for name in ("payout_delay_ms", "worker_poll_ms", "stuck_after_s", "claim_ttl_s", "max_body_bytes", "idempotency_wait_ms"):
+        for name in ("payout_delay_ms", "worker_poll_ms", "stuck_after_s", "claim_ttl_s", "max_body_bytes", "idempotency_wait_ms",
+                     "idempotency_abandon_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(name, getattr(self, name), f"{name} must not be negative")
 

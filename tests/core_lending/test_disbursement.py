@@ -158,3 +158,57 @@ def test_stale_version_is_retried_once_then_succeeds(env: Env) -> None:
     out = run_idempotent(rt, action="t", scope="s", key="v", req_hash="h", operation=flaky,
                          render_error=lambda e: None)
     assert out.status == 201 and len(attempts) == 2
+
+
+def test_running_key_of_a_dead_process_is_taken_over(env: Env) -> None:
+    rt = env.app.extensions["lending"].rt
+    long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+    with env.db.write() as s:  # what a process that died mid-request leaves behind
+        s.add(IdempotencyRecord(action="t", scope="s", key="dead", request_hash="h", state="running",
+                                created_at=long_ago))
+    out = run_idempotent(rt, action="t", scope="s", key="dead", req_hash="h",
+                         operation=lambda s: (201, '{"retry":true}'), render_error=lambda e: None)
+    assert out.body == '{"retry":true}' and not out.replayed
+    again = run_idempotent(rt, action="t", scope="s", key="dead", req_hash="h",
+                           operation=lambda s: (500, "never"), render_error=lambda e: None)
+    assert again.replayed and again.body == '{"retry":true}'
+
+
+@pytest.mark.postgres
+def test_late_original_rolls_back_after_a_takeover_on_postgres(pg_url: str) -> None:
+    # Only PostgreSQL lets a retry run while the original's transaction is still open
+    # (SQLite serializes writers, so there the retry simply waits and replays).
+    from tests.procs import prepare_db
+
+    from .conftest import make_env
+
+    prepare_db(pg_url)
+    env = make_env(pg_url)
+    rt = env.app.extensions["lending"].rt
+    instant = type(rt)(settings=rt.settings.with_(idempotency_abandon_s=0), db=rt.db, faults=rt.faults)
+    release, started = threading.Event(), threading.Event()
+
+    def slow_write(s: Any) -> tuple[int, str]:
+        s.add(IdempotencyRecord(action="side", scope="s", key="effect", request_hash="x", state="done",
+                                created_at=datetime.now(UTC).replace(tzinfo=None)))
+        s.flush()
+        started.set()
+        release.wait(10)
+        return 201, '{"first":true}'
+
+    kw: dict[str, Any] = {"action": "t", "scope": "s", "key": "slow", "req_hash": "h",
+                          "render_error": lambda e: (409, "{}") if isinstance(e, IdempotencyInProgress) else None}
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            original = pool.submit(run_idempotent, instant, operation=slow_write, **kw)
+            assert started.wait(10)
+            retry = run_idempotent(instant, operation=lambda s: (201, '{"retry":true}'), **kw)
+            assert retry.body == '{"retry":true}'
+            release.set()
+            assert original.result(10).status == 409  # superseded: its effects rolled back
+        with env.db.read() as s:
+            actions = sorted(r.action for r in s.scalars(select(IdempotencyRecord)))
+        assert actions == ["t"]  # the original's side effect is gone, the retry's record stays
+    finally:
+        release.set()
+        env.db.dispose()
