@@ -9,6 +9,9 @@
 3. Any error (a refused request writes nothing, and neither does its key) deletes the
    claim: the answer is returned but not stored, so the same key may be retried once the
    state allows it. Requests waiting on that claim then run themselves.
+4. A ``running`` record older than ``idempotency_abandon_s`` was left by a dead process and
+   is taken over; a merely slow original then finds its record gone at completion and
+   rolls back, so exactly one of them commits.
 """
 
 from __future__ import annotations
