@@ -30,6 +30,7 @@ __all__ = [
     "ObjectApi",
     "ReplicaRatioProvider",
     "RolloutTimeoutError",
+    "build_kubernetes_runtime",
     "connect",
     "traffic_provider",
 ]
@@ -43,6 +44,7 @@ _WHERE = {
     "GatewayRouteProvider": "gateway", "IstioProvider": "istio",
     "NginxCanaryProvider": "nginx", "ReplicaRatioProvider": "replicas",
     "KubernetesTarget": "target", "KubernetesRuntime": "runtime",
+    "build_kubernetes_runtime": "runtime",
     "traffic_provider": "factory",
 }
 
