@@ -131,7 +131,8 @@ def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdic
 
     canary = side(count.rate_canary, count.events_canary, count.exposure_canary, tc)
     stable = side(count.rate_stable, count.events_stable, count.exposure_stable, ts)
-    low = _not_enough("approval-rate", "sequential-count", s, query, count.exposure_canary,
+    judge = "sequential-histogram" if mix.tests else "sequential-count"
+    low = _not_enough("approval-rate", judge, s, query, count.exposure_canary,
                       count.exposure_stable, stable, canary, "credit decisions", e)
     if low is not None:
         return low
@@ -150,9 +151,9 @@ def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdic
         head += f"; grade mix shifted: {_pct(sc)} of canary decisions {where} vs {_pct(ss)} of stable"
     sizes = f"(n={count.exposure_canary:g}/{count.exposure_stable:g})"
     if e >= s.bar:
-        return Verdict("approval-rate", "sequential-count", "fail", s.critical, query, stable, canary, e, s.bar,
+        return Verdict("approval-rate", judge, "fail", s.critical, query, stable, canary, e, s.bar,
                        f"{head} {sizes}, e-value {_e(e)} ≥ {s.bar_text}")
-    return Verdict("approval-rate", "sequential-count", "pass", s.critical, query, stable, canary, e, s.bar,
+    return Verdict("approval-rate", judge, "pass", s.critical, query, stable, canary, e, s.bar,
                    f"{head} {sizes}, e-value {_e(e)} < {s.bar:g}: no drift beyond ×{s.tolerance:g}")
 
 
