@@ -1,4 +1,9 @@
-"""``init_tracing``: OpenTelemetry for one Flask app, wired to the span store or OTLP."""
+"""``init_tracing``: OpenTelemetry for one Flask app, wired to the span store or OTLP.
+
+Server spans (``server.py``) and SQL spans (``sql.py``) come from this package's own
+light hooks, outgoing ``requests`` calls from opentelemetry-instrumentation-requests;
+bench/monitoring_overhead.py measures what each costs.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from flask import Flask
 
 from .errors import TracingConfigError
 from .privacy import AttributeFilter
-from .server import BRANCH_ATTRIBUTE
 from .provider import APP_EXTENSION, global_provider
+from .server import BRANCH_ATTRIBUTE
 from .store import TRACK_ATTRIBUTE, SpanStore
 
 __all__ = ["Tracing", "init_tracing", "instrument_engine", "BRANCH_ATTRIBUTE", "DEFAULT_EXCLUDED_URLS"]
@@ -76,6 +81,9 @@ def init_tracing(
     >>> init_tracing(app, service_name="lending", version="1.4.0", track="canary",
     ...              exporter="store", store_path="/var/lib/lendops/spans.db")  # doctest: +SKIP
     """
+    if app.extensions.get(APP_EXTENSION) is not None:
+        raise TracingConfigError(setting="app", value=app.name,
+                                 reason="init_tracing was already called for this app")
     if exporter not in ("store", "otlp", "none"):
         raise TracingConfigError(setting="exporter", value=exporter, reason="use store, otlp or none")
     if not 0.0 <= sample_ratio <= 1.0:
