@@ -105,9 +105,13 @@ class KubernetesRuntime:
         mine = self.target.state()
         for key in ("namespace", "base", "stable_deployment", "container"):
             if saved.get(key, mine[key]) != mine[key]:
-                raise KubeTrafficError(getattr(self.provider, "name", "kubernetes"),
-                                       f"saved state is for {key}={saved.get(key)!r}, "
-                                       f"this runtime manages {mine[key]!r}")
+                raise KubeTargetError(self.target.names.stable_deployment,
+                                      f"the saved rollout is for {key}={saved.get(key)!r}, this spec "
+                                      f"manages {mine[key]!r}; resume with the spec it was started with")
+        if state.get("provider") and state["provider"] != getattr(self.provider, "name", ""):
+            raise KubeTargetError(self.target.names.stable_deployment,
+                                  f"the saved rollout moved traffic with {state['provider']}, this spec "
+                                  f"uses {getattr(self.provider, 'name', '')}")
 
 
 def build_kubernetes_runtime(rollout: Rollout, workdir: str | Path | None = None, *,

@@ -115,3 +115,25 @@ def test_a_replica_ratio_spec_with_cohort_steps_is_refused_before_it_starts(clus
     rr = build_kubernetes_runtime(ok, api_client=cluster.api_client)
     assert rr.provider.name == "replica-ratio"  # type: ignore[attr-defined]
     assert rr.provider._waiter is not None  # type: ignore[attr-defined]
+
+
+def test_restore_accepts_its_own_state_and_refuses_another_rollouts(cluster: Cluster) -> None:
+    import json
+
+    import pytest
+
+    from release.kube.errors import KubeTargetError
+    from release.kube.istio import IstioProvider
+    from release.kube.names import KubeNames
+
+    rt = _runtime(cluster)
+    state = json.loads(json.dumps(rt.state()))
+    rt.restore(state)  # same objects: fine
+    other = KubernetesRuntime(
+        KubernetesTarget(cluster.api_client, KubeNames(namespace="lending", base="credit")),
+        GatewayRouteProvider(cluster.api_client, cluster.names))
+    with pytest.raises(KubeTargetError, match="saved rollout is for base='lending'"):
+        other.restore(state)
+    switched = KubernetesRuntime(rt.target, IstioProvider(cluster.api_client, cluster.names))
+    with pytest.raises(KubeTargetError, match="moved traffic with gateway-api"):
+        switched.restore(state)
