@@ -206,6 +206,7 @@ def start_scenario(path: str | Path, host: str, *, tokens_file: str | Path | Non
         "LENDOPS_LOADTEST_CLIENT": client,
         ENV_TOKENS_JSON: json.dumps({"managers": manager_tokens}),
         "PYTHONUNBUFFERED": "1",
+        "LENDOPS_LOADTEST_PARENT_PID": str(os.getpid()),
     })
     if duration_s is not None:
         child_env["LENDOPS_LOADTEST_DURATION"] = str(float(duration_s))

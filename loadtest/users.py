@@ -55,6 +55,7 @@ class ENV:
     SUMMARY = "LENDOPS_LOADTEST_SUMMARY"     # where the master writes summary.json
     PROGRESS = "LENDOPS_LOADTEST_PROGRESS"   # "1": print one progress line a second
     CLIENT = "LENDOPS_LOADTEST_CLIENT"       # "fast" (default) or "requests" (HttpUser)
+    PARENT_PID = "LENDOPS_LOADTEST_PARENT_PID"  # stop when this process is no longer our parent
 
 
 PROGRESS_PREFIX = "LENDOPS-PROGRESS "
@@ -198,8 +199,25 @@ class Runtime:
                 # Users raise it when they start, so it ends up in the summary's exceptions.
                 self.setup_error = str(exc)
                 log.error("cannot prepare the load: %s", exc)
-        if os.environ.get(ENV.PROGRESS) == "1" and not isinstance(self.environment.runner, WorkerRunner):
+        if isinstance(self.environment.runner, WorkerRunner):
+            return
+        if os.environ.get(ENV.PROGRESS) == "1":
             gevent.spawn(self._progress)
+        if os.environ.get(ENV.PARENT_PID, "").isdigit():
+            gevent.spawn(self._watch_parent, int(os.environ[ENV.PARENT_PID]))
+
+    def _watch_parent(self, parent_pid: int) -> None:
+        # A run started by a controller that died must not go on loading the service
+        # for days (``until_stopped`` runs): end it as a stop would, reports included.
+        while os.getppid() == parent_pid:
+            gevent.sleep(1.0)
+        # Our stdout/stderr pipe has no reader any more: point both at /dev/null so
+        # Locust's logging and final tables cannot fail on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        log.error("the process that started this run (pid %d) is gone; stopping", parent_pid)
+        self.environment.runner.quit()
 
     def _progress(self) -> None:
         runner = self.environment.runner
@@ -212,8 +230,11 @@ class Runtime:
                     "users": runner.user_count, "requests": total.num_requests, "failures": total.num_failures,
                     "rps": round(total.current_rps, 1), "dropped": dropped,
                     "workers": len(runner.clients) if isinstance(runner, MasterRunner) else 0}
-            sys.stdout.write(PROGRESS_PREFIX + json.dumps(line) + "\n")
-            sys.stdout.flush()
+            try:
+                sys.stdout.write(PROGRESS_PREFIX + json.dumps(line) + "\n")
+                sys.stdout.flush()
+            except OSError:  # nobody reads our output any more (see _watch_parent)
+                return
 
     def on_test_stop(self, **_: Any) -> None:
         self.stopped = True

@@ -142,3 +142,24 @@ def test_the_runner_and_cli_never_import_locust() -> None:
             "print('locust' in sys.modules, 'gevent' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+def test_a_run_ends_when_the_process_that_started_it_dies(healthy_service: ServiceProcess, lending_db: tuple[str, Path],
+                                           scenario_file: Callable[..., Path], tmp_path: Path) -> None:
+    # The controller starts rollout traffic "until stopped" and then dies without
+    # stopping it: the Locust process notices its parent is gone and ends the run.
+    out = tmp_path / "orphan"
+    code = (f"import sys, time; from loadtest.runner import start_scenario; "
+            f"load = start_scenario({str(scenario_file())!r}, {healthy_service.base_url!r}, "
+            f"tokens_file={str(lending_db[1])!r}, out_dir={str(out)!r}, until_stopped=True); "
+            f"print(load.proc.pid, flush=True); time.sleep(4)")
+    parent = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = Path(f"/proc/{child}").exists() and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]
+    if alive:  # never leave it running, whatever the assertion says
+        os.killpg(child, 9)
+    assert not alive
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["elapsed_s"] < 60
