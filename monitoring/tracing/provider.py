@@ -14,8 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import trace
@@ -79,17 +78,16 @@ class _AppTracer(trace.Tracer):
         return self._tracer().start_span(
             name, context, kind, attributes, links, start_time, record_exception, set_status_on_exception)
 
-    @contextmanager
     def start_as_current_span(self, name: str, context: Any = None,
                               kind: trace.SpanKind = trace.SpanKind.INTERNAL, attributes: Any = None,
                               links: Sequence[trace.Link] | None = None, start_time: int | None = None,
                               record_exception: bool = True, set_status_on_exception: bool = True,
-                              end_on_exit: bool = True) -> Iterator[trace.Span]:
-        with self._tracer().start_as_current_span(
+                              end_on_exit: bool = True) -> Any:
+        # The delegate's own context manager: usable in ``with`` and as a decorator alike.
+        return self._tracer().start_as_current_span(
             name, context, kind, attributes, links, start_time, record_exception,
             set_status_on_exception, end_on_exit,
-        ) as span:
-            yield span
+        )
 
 
 def global_provider() -> AppTracerProvider:
