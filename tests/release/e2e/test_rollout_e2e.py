@@ -139,7 +139,9 @@ def test_kill_9_mid_rollout_then_resume_finishes_without_changing_the_split(
 """
     spec = release_env.spec(steps=steps)
     load = _start(release_env, traffic_factory, spec)
-    state = release_env.wait_status(lambda s: s["step"] == 3 and s["weight"] == 40, 90, "the 40 % step")
+    # the 40 % split saved *and* applied (no pending action), so the router has it
+    state = release_env.wait_status(lambda s: s["step"] == 3 and s["weight"] == 40 and not s["pending"], 90,
+                                    "the 40 % step")
     store = RolloutStore(release_env.workdir, "lending")
     pid = store.controller_pid()
     assert pid
@@ -157,8 +159,8 @@ def test_kill_9_mid_rollout_then_resume_finishes_without_changing_the_split(
     assert state["phase"] == "succeeded", state["reason"]
     resumed = [h for h in state["history"] if h["type"] == "resume"]
     assert len(resumed) == 1 and resumed[0]["weight"] == 40 and "router had" not in resumed[0]["reason"]
-    weights = [h["weight"] for h in state["history"] if h["type"] in ("step", "transition", "resume")]
-    assert weights[: weights.index(100)] == sorted(weights[: weights.index(100)]) if 100 in weights else True
+    weights = [h["weight"] for h in state["history"] if h["type"] in ("step", "resume")]
+    assert weights == sorted(weights)  # the weight only grew, also across the restart
     assert load.counts["failed"] == 0, load.failures
 
 
