@@ -23,9 +23,10 @@ WORK_ROUTE = "/work/<int:item>"
 
 
 class Gunicorn:
-    def __init__(self, proc: subprocess.Popen, base: str) -> None:
+    def __init__(self, proc: subprocess.Popen, base: str, metrics_dir: Path) -> None:
         self.proc = proc
         self.base = base
+        self.metrics_dir = metrics_dir
         self.session = requests.Session()
 
     def get(self, path: str) -> requests.Response:
@@ -51,7 +52,7 @@ def gunicorn(tmp_path: Path) -> Iterator[Gunicorn]:
         ],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    server = Gunicorn(proc, f"http://127.0.0.1:{port}")
+    server = Gunicorn(proc, f"http://127.0.0.1:{port}", tmp_path / "metrics")
     try:
         for _ in range(200):  # at most ~10 s
             if proc.poll() is not None:
@@ -118,6 +119,10 @@ def test_counts_are_exact_across_workers_and_survive_a_killed_worker(gunicorn: G
         time.sleep(0.05)
     else:
         pytest.fail("gunicorn did not replace the killed worker")
+    # child_exit ran in the master: the victim's live gauges are gone, its counts stay.
+    left = {f.name for f in gunicorn.metrics_dir.glob(f"*_{victim}.db")}
+    assert f"counter_{victim}.db" in left and f"histogram_{victim}.db" in left
+    assert not {n for n in left if n.startswith("gauge_live")}, left
 
     second = 90
     _hammer(gunicorn, first, second)
