@@ -32,6 +32,7 @@ class ProcessStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     tracks: Counter[str] = field(default_factory=Counter)
     versions: Counter[str] = field(default_factory=Counter)
+    branches: Counter[str] = field(default_factory=Counter)
     scheduled: int = 0
     dropped: int = 0
     start_lag: LatencyHistogram = field(default_factory=LatencyHistogram)
@@ -39,7 +40,7 @@ class ProcessStats:
     failures: int = 0
 
     def record_request(self, step: str, millis: float, *, failed: bool, track: str | None = None,
-                       version: str | None = None) -> None:
+                       version: str | None = None, branch: str | None = None) -> None:
         hist = self.steps.get(step)
         if hist is None:
             hist = self.steps[step] = LatencyHistogram()
@@ -52,6 +53,8 @@ class ProcessStats:
             self.tracks[track] += 1
         if version:
             self.versions[version] += 1
+        if branch:
+            self.branches[branch] += 1
 
     def drain(self) -> dict[str, Any]:
         """Everything recorded so far in wire form; the stats start again from zero."""
@@ -63,6 +66,7 @@ class ProcessStats:
             "outcomes": dict(self.outcomes),
             "tracks": dict(self.tracks),
             "versions": dict(self.versions),
+            "branches": dict(self.branches),
             "scheduled": self.scheduled,
             "dropped": self.dropped,
             "start_lag": self.start_lag.to_wire(),
@@ -96,6 +100,7 @@ class RunStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     tracks: Counter[str] = field(default_factory=Counter)
     versions: Counter[str] = field(default_factory=Counter)
+    branches: Counter[str] = field(default_factory=Counter)
     scheduled: int = 0
     dropped: int = 0
     start_lag: LatencyHistogram = field(default_factory=LatencyHistogram)
@@ -107,7 +112,8 @@ class RunStats:
         for key, data in wire.get("steps", {}).items():
             hist = self.steps.setdefault(key, LatencyHistogram())
             hist.merge(LatencyHistogram.from_wire(data))
-        for name in ("step_failures", "journeys_started", "journeys_failed", "outcomes", "tracks", "versions"):
+        for name in ("step_failures", "journeys_started", "journeys_failed", "outcomes", "tracks", "versions",
+                     "branches"):
             getattr(self, name).update({k: int(v) for k, v in wire.get(name, {}).items()})
         self.scheduled += int(wire.get("scheduled", 0))
         self.dropped += int(wire.get("dropped", 0))

@@ -222,7 +222,7 @@ class Journeys:
         if idempotent:
             headers["Idempotency-Key"] = data.idempotency_key()
         with self.client.request(method, path, name=template, json=json, headers=headers, catch_response=True,
-                                 context={"journey": journey, "step": step}) as response:
+                                 context={"journey": journey, "step": step, "branch": branch_code}) as response:
             status = int(response.status_code or 0)
             try:
                 body = response.json() if response.content else None

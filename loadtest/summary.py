@@ -71,6 +71,7 @@ class Summary:
     outcomes: dict[str, int] = field(default_factory=dict)
     tracks: dict[str, int] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    branches: dict[str, int] = field(default_factory=dict)
     start_lag_ms: dict[str, float | None] = field(default_factory=dict)
     workers: list[dict[str, Any]] = field(default_factory=list)
     exceptions: dict[str, int] = field(default_factory=dict)
@@ -150,6 +151,7 @@ def build_summary(scenario: Scenario, stats: RunStats, *, host: str, elapsed_s: 
         outcomes=dict(sorted(stats.outcomes.items())),
         tracks=dict(stats.tracks),
         versions=dict(stats.versions),
+        branches=dict(stats.branches.most_common()),
         start_lag_ms={"p50": stats.start_lag.percentile(0.5), "p99": stats.start_lag.percentile(0.99),
                       "max": stats.start_lag.max_ms},
         workers=workers,

@@ -161,7 +161,7 @@ class Runtime:
         step = f"{ctx.get('journey', 'other')}.{ctx.get('step', name)}"
         track, version = _header(response, "X-Lending-Track"), _header(response, "X-Lending-Version")
         self.stats.record_request(step, response_time or 0.0, failed=exception is not None, track=track,
-                                  version=version)
+                                  version=version, branch=ctx.get("branch"))
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         wire = self.stats.drain()

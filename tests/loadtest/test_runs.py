@@ -32,6 +32,8 @@ def test_a_short_steady_run_passes_its_thresholds(healthy_service: ServiceProces
     assert {"new_customer.register", "new_customer.apply", "all"} <= set(summary.steps)
     assert summary.outcomes.get("approved", 0) > 0
     assert summary.tracks == {"stable": summary.requests}
+    assert set(summary.branches) <= {"522629", "522731", "520526"}  # only branches with a token
+    assert sum(summary.branches.values()) == summary.requests
     assert [t["passed"] for t in summary.thresholds] == [True, True, True]
     assert (out / "report.html").read_text(encoding="utf-8").lstrip().startswith("<!")
     stats_csv = (out / "locust_stats.csv").read_text(encoding="utf-8")
