@@ -307,7 +307,7 @@ def _report_queued(store: Any, label: str) -> None:
               help=f"state directory (default: ${_WORKDIR_ENV} or .lendops)")
 def down(workdir: Path | None) -> None:
     """Stop the router and the lending processes a local rollout left running."""
-    from release.controller import list_rollouts, RolloutStore
+    from release.controller import RolloutStore, list_rollouts
     from release.controller.local import stop_local
 
     base = _resolve_workdir(workdir)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from release.controller.controller import Controller, ControllerOptions, new_document
-from release.controller.errors import AlreadyRunning, ControllerError, NoRollout, RuntimeFailure
+from release.controller.errors import (
+    AlreadyRunning,
+    ControllerError,
+    NoRollout,
+    RuntimeFailure,
+)
 from release.controller.metrics import RolloutMetrics
 from release.controller.runtime import Runtime
 from release.controller.store import RolloutStore, list_rollouts

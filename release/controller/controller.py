@@ -226,7 +226,7 @@ class Controller:
         if wanted and not self.load.active and started_for != self.state.attempt:
             try:
                 self.doc["load"] = {**self.load.start(str(router)), "attempt": self.state.attempt}
-            except Exception as exc:  # a broken scenario must not stop the rollout itself
+            except Exception as exc:  # noqa: BLE001 - a broken scenario must not stop the rollout itself
                 self.doc["load"] = {"error": str(exc), "attempt": self.state.attempt}
                 self.note("load", f"load could not start: {exc}")
                 return
@@ -255,7 +255,7 @@ class Controller:
                 continue
             try:
                 self.run_action(action)
-            except Exception as exc:  # an action failing is a rollout event, not a crash
+            except Exception as exc:  # noqa: BLE001 - an action failing is a rollout event, not a crash
                 errors.append(f"{action.kind} failed: {exc}")
                 self._last_action_failure = self.clock()
                 break
@@ -293,7 +293,7 @@ class Controller:
         self._last_eval = now
         try:
             result = self.analyzer.evaluate()
-        except Exception as exc:  # provider down, template error: not a verdict
+        except Exception as exc:  # noqa: BLE001 - provider down, template error: not a verdict
             self._analysis_errors += 1
             message = f"analysis could not run ({self._analysis_errors}x): {exc}"
             if str(exc) != self._last_error:
@@ -343,7 +343,7 @@ class Controller:
         for future in list(self._notifications):
             try:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except Exception:
+            except Exception:  # noqa: BLE001, S110 - a sender bug must not block shutdown
                 pass
         self.harvest_notifications()
 

@@ -127,7 +127,7 @@ class LocalRuntime:
     def _upgrade_db(self) -> None:
         try:
             done = subprocess.run([*self.lendops_cmd, "db", "upgrade", "--db", self.db_url],
-                                  capture_output=True, text=True, timeout=120)
+                                  capture_output=True, text=True, timeout=120, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise RuntimeFailure(f"cannot prepare the database {self.db_url}: {exc}") from exc
         if done.returncode != 0:

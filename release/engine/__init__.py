@@ -16,7 +16,13 @@ from release.engine.machine import (
     is_final,
 )
 from release.engine.plan import Plan, PlanStep
-from release.engine.state import ACTIVE_PHASES, FINAL_PHASES, Action, Phase, RolloutState
+from release.engine.state import (
+    ACTIVE_PHASES,
+    FINAL_PHASES,
+    Action,
+    Phase,
+    RolloutState,
+)
 
 __all__ = [
     "ACTIVE_PHASES",

@@ -27,16 +27,16 @@ from release.engine.state import ACTIVE_PHASES, FINAL_PHASES, Action, RolloutSta
 from release.traffic.split import TrafficSplit
 
 __all__ = [
+    "COMMANDS",
     "ActionsDone",
     "Command",
-    "Failure",
     "Event",
+    "Failure",
     "Judgement",
     "Start",
     "Tick",
     "Transition",
     "decide",
-    "COMMANDS",
 ]
 
 COMMANDS = ("promote", "pause", "resume", "abort", "retry", "undo")
@@ -212,9 +212,8 @@ class _Machine:
     def tick(self, result: Judgement | None) -> None:
         if self.s.pending or self.s.phase not in ACTIVE_PHASES:
             return  # actions still running, or nothing to drive
-        if result is not None and self.s.canary_has_traffic:
-            if self.judge(result):
-                return
+        if result is not None and self.s.canary_has_traffic and self.judge(result):
+            return
         if self.s.phase == "paused":
             if self.s.pause_until is not None and self.now >= self.s.pause_until:
                 self.s.pause_until = None

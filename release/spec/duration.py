@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-__all__ = ["Duration", "parse_duration", "format_duration"]
+__all__ = ["Duration", "format_duration", "parse_duration"]
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -22,7 +22,7 @@ def parse_duration(value: Any) -> float:
     90.0
     """
     if isinstance(value, bool):
-        raise ValueError("a duration is a number of seconds or a string such as '30s'")
+        raise ValueError("a duration is a number of seconds or a string such as '30s'")  # noqa: TRY004
     if isinstance(value, (int, float)):
         seconds = float(value)
     elif isinstance(value, str):
@@ -31,7 +31,7 @@ def parse_duration(value: Any) -> float:
             raise ValueError(f"bad duration {value!r}: use e.g. 500ms, 30s, 2m, 1h, 1m30s")
         seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
     else:
-        raise ValueError("a duration is a number of seconds or a string such as '30s'")
+        raise ValueError("a duration is a number of seconds or a string such as '30s'")  # noqa: TRY004
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds

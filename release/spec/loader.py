@@ -16,7 +16,7 @@ from release.spec.checks import check
 from release.spec.errors import Issue, SpecError, SpecInvalid
 from release.spec.model import Rollout
 
-__all__ = ["lint_text", "lint_file", "load_file", "load_text"]
+__all__ = ["lint_file", "lint_text", "load_file", "load_text"]
 
 
 def _parse(text: str, file: str) -> Any:
@@ -28,7 +28,7 @@ def _parse(text: str, file: str) -> Any:
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "not valid YAML"
         raise SpecError(f"not valid YAML: {problem}", file=file, line=line, column=column) from None
-    except Exception as exc:  # ruamel raises a few unmarked errors (e.g. bad encoding)
+    except Exception as exc:  # noqa: BLE001 - ruamel raises a few unmarked errors (e.g. bad encoding)
         raise SpecError(f"not valid YAML: {exc}", file=file) from None
 
 

@@ -24,6 +24,7 @@ from release.spec.duration import Duration
 __all__ = [
     "API_VERSION",
     "PILOT_BRANCHES",
+    "WEBHOOK_EVENTS",
     "AnalysisStep",
     "Build",
     "Cohort",
@@ -39,7 +40,6 @@ __all__ = [
     "TargetSpec",
     "TrafficSpec",
     "WebhookSpec",
-    "WEBHOOK_EVENTS",
 ]
 
 API_VERSION = "lendops.dev/v1alpha1"
@@ -49,7 +49,8 @@ PILOT_BRANCHES: frozenset[str] = frozenset(
     {"522629", "522731", "522634", "522324", "520526", "520381", "520221"}
 )
 
-WEBHOOK_EVENTS = ("pre-rollout", "step", "post-rollout", "rollback")
+WebhookEvent = Literal["pre-rollout", "step", "post-rollout", "rollback"]
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = ("pre-rollout", "step", "post-rollout", "rollback")
 _BRANCH = re.compile(r"^\d{6}$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -204,7 +205,7 @@ class Step(_Model):
 
 class WebhookSpec(_Model):
     name: str = Field(min_length=1)
-    on: tuple[Literal["pre-rollout", "step", "post-rollout", "rollback"], ...] = Field(
+    on: tuple[WebhookEvent, ...] = Field(
         default=WEBHOOK_EVENTS, min_length=1
     )
     url: str

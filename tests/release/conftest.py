@@ -57,7 +57,7 @@ spec:
     def cli(self, *args: str, timeout: float = 60, check: bool = False) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, LENDOPS_WORKDIR=str(self.workdir))
         done = subprocess.run(lendops_cmd("release", *args), capture_output=True, text=True, timeout=timeout,
-                              env=env, cwd=self.root)
+                              env=env, cwd=self.root, check=False)
         if check and done.returncode != 0:
             raise AssertionError(f"lendops release {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}")
         return done

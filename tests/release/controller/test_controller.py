@@ -8,9 +8,20 @@ from typing import Any
 
 import pytest
 
-from release.controller import AlreadyRunning, Controller, ControllerOptions, RolloutStore, new_document
+from release.controller import (
+    AlreadyRunning,
+    Controller,
+    ControllerOptions,
+    RolloutStore,
+    new_document,
+)
 from release.spec import load_text
-from tests.release.controller.fakes import FakeClock, FakeResult, FakeRuntime, ScriptedAnalyzer
+from tests.release.controller.fakes import (
+    FakeClock,
+    FakeResult,
+    FakeRuntime,
+    ScriptedAnalyzer,
+)
 
 SPEC = """\
 apiVersion: lendops.dev/v1alpha1
@@ -140,7 +151,7 @@ class _Hook(BaseHTTPRequestHandler):
     bodies: list[dict[str, Any]] = []
     hang: threading.Event | None = None
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         type(self).bodies.append(json.loads(self.rfile.read(length)))
         if type(self).hang is not None:

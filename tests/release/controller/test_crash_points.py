@@ -11,7 +11,12 @@ import pytest
 
 from release.controller import Controller, ControllerOptions, RolloutStore, new_document
 from release.spec import load_text
-from tests.release.controller.fakes import FakeClock, FakeResult, FakeRuntime, ScriptedAnalyzer
+from tests.release.controller.fakes import (
+    FakeClock,
+    FakeResult,
+    FakeRuntime,
+    ScriptedAnalyzer,
+)
 
 SPEC = """\
 apiVersion: lendops.dev/v1alpha1

@@ -3,7 +3,8 @@ controller started through `lendops release run --detach`, client traffic."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
