@@ -118,3 +118,17 @@ def test_readyz_reports_pending_migrations(sqlite_url: str) -> None:
     r = app.test_client().get("/readyz")
     assert r.status_code == 503 and r.mimetype == "application/problem+json"
     assert "lendops db upgrade" in r.get_json()["detail"]
+
+
+def test_tokens_managers_writes_a_private_token_file(seeded_sqlite_url: str, tmp_path: Path) -> None:
+    import json
+    import stat
+
+    out_file = tmp_path / "tokens.json"
+    out = run("tokens", "managers", "--db", seeded_sqlite_url, "--branches", "pilot+2", "--out", str(out_file))
+    assert out.returncode == 0, out.stderr
+    managers = json.loads(out_file.read_text())["managers"]
+    assert len(managers) == 9 and {"522629", "520221"} <= set(managers)
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+    assert run("tokens", "managers", "--db", seeded_sqlite_url, "--branches", "123456",
+               "--out", str(out_file)).returncode != 0
