@@ -105,6 +105,8 @@ class Settings:
         number("worker_poll_ms", "LENDING_WORKER_POLL_MS", int)
         number("stuck_after_s", "LENDING_STUCK_AFTER_S", int)
         number("random_seed", "LENDING_RANDOM_SEED", int)
+        number("idempotency_wait_ms", "LENDING_IDEMPOTENCY_WAIT_MS", int)
+        number("claim_ttl_s", "LENDING_CLAIM_TTL_S", int)
         if env.get("LENDING_WORKER") in ("0", "false", "off"):
             values["worker_enabled"] = False
         for key, value in overrides.items():

@@ -37,8 +37,10 @@ def test_faults_use_injected_randomness() -> None:
 
 def test_settings_from_env_and_overrides() -> None:
     s = Settings.from_env({"LENDING_TRACK": "canary", "LENDING_FAULTS": "latency_ms=5",
-                           "LENDING_DB_URL": "postgresql://u@h/db"}, version="2.0.0")
+                           "LENDING_DB_URL": "postgresql://u@h/db", "LENDING_IDEMPOTENCY_WAIT_MS": "900",
+                           "LENDING_WORKER": "0"}, version="2.0.0")
     assert s.track == "canary" and s.faults.latency_ms == 5 and s.version == "2.0.0"
+    assert s.idempotency_wait_ms == 900 and s.worker_enabled is False
     assert s.db_url.startswith("postgresql+psycopg://")
     with pytest.raises(ConfigError):
         Settings.from_env({"LENDING_TRACK": "beta"})
