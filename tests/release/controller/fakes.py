@@ -109,3 +109,16 @@ class ScriptedAnalyzer:
 
     def state(self) -> dict[str, Any]:
         return {"index": self.index}
+
+
+def fake_runtime(rollout: Any, workdir: Any) -> FakeRuntime:
+    """For LENDOPS_RELEASE_RUNTIME in CLI tests."""
+    return FakeRuntime()
+
+
+def fake_analyzer(rollout: Any, endpoints: dict[str, str], saved: dict[str, Any] | None) -> ScriptedAnalyzer:
+    """For LENDOPS_RELEASE_ANALYZER in CLI tests; LENDOPS_FAKE_DECISION picks the verdict."""
+    import os
+
+    decision = os.environ.get("LENDOPS_FAKE_DECISION", "pass")
+    return ScriptedAnalyzer([FakeResult(decision, reason=f"scripted {decision}", metric="latency")], saved)

@@ -77,3 +77,54 @@ def test_status_json_and_queued_commands(tmp_path: Path) -> None:
     assert store.take_commands()[0]["name"] == "pause"
     result = CliRunner().invoke(release, ["status", "--workdir", str(tmp_path)])
     assert "progressing" in result.output and "not running" in result.output
+
+
+FAST = GOOD.replace("steps:", "analysis: {interval: 0.2s}\n  steps:").replace("duration: 30s", "duration: 1s")
+
+
+def _run_fake(tmp_path: Path, decision: str, *flags: str) -> tuple[int, str]:
+    spec = tmp_path / "r.yaml"
+    spec.write_text(FAST)
+    env = {
+        "LENDOPS_RELEASE_RUNTIME": "tests.release.controller.fakes:fake_runtime",
+        "LENDOPS_RELEASE_ANALYZER": "tests.release.controller.fakes:fake_analyzer",
+        "LENDOPS_FAKE_DECISION": decision,
+    }
+    result = CliRunner().invoke(release, ["run", str(spec), "--workdir", str(tmp_path / "wd"), *flags], env=env)
+    return result.exit_code, result.output
+
+
+def test_run_json_mode_prints_one_json_object_per_event(tmp_path: Path) -> None:
+    code, output = _run_fake(tmp_path, "pass", "--json")
+    events = [json.loads(line) for line in output.splitlines()]
+    assert code == 0
+    types = {e["type"] for e in events}
+    assert {"transition", "step", "evaluation"} <= types
+    assert events[-1]["phase"] == "succeeded"
+
+
+def test_run_quiet_mode_prints_nothing_and_exit_code_tells_the_outcome(tmp_path: Path) -> None:
+    code, output = _run_fake(tmp_path, "fail", "--quiet")
+    assert code == 1 and output == ""
+    status = CliRunner().invoke(release, ["status", "--json", "--workdir", str(tmp_path / "wd")])
+    info = json.loads(status.output)
+    assert info["phase"] == "rolled_back" and "latency" in info["reason"]
+
+
+def test_run_rich_mode_shows_verdicts_with_explanations(tmp_path: Path) -> None:
+    code, output = _run_fake(tmp_path, "fail")
+    assert code == 1
+    assert "latency: fail — scripted fail" in output
+    assert "rollout lending: rolled_back" in output
+
+
+def test_run_refuses_a_second_start_of_an_unfinished_rollout(tmp_path: Path) -> None:
+    from release.controller import RolloutStore
+
+    _run_fake(tmp_path, "pass", "--quiet")
+    store = RolloutStore(tmp_path / "wd", "lending")
+    doc = store.load()
+    doc["state"]["phase"] = "paused"
+    store.save(doc)
+    code, output = _run_fake(tmp_path, "pass", "--quiet")
+    assert code == 1 and "stopped in phase paused" in output and "resume" in output
