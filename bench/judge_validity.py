@@ -10,6 +10,10 @@ log-normal latency bucketed like the service's histogram), judged
 - by a naive fixed-horizon test peeked at every 5 s (one-sided two-proportion z-test at
   99 %), to show what constant peeking does to a test that is not anytime-valid.
 
+The weight-step scenario shows why the exposure share is measured per interval: errors of
+a shared outage fall while the canary has 50 % of the traffic, so against its cumulative
+share of requests the canary looks worse although it is not.
+
 Null scenarios report the false-alarm rate (a good canary rolled back); effect
 scenarios report the detection rate within the horizon and the median time and number
 of canary requests until rollback.
@@ -38,6 +42,7 @@ from release.analysis import Analyzer, Hist, Snapshot, TrackSnapshot, default_an
 INTERVAL_S = 5.0
 HORIZON_S = 600.0
 WEIGHT = 0.1
+BURST_START_S, BURST_END_S = 300.0, 420.0
 BOUNDS = np.array(HTTP_BUCKETS)
 
 
@@ -49,6 +54,8 @@ class Scenario:
     p_canary: float
     latency_shift_s: float = 0.0
     null: bool = False
+    weight_after: float | None = None  # the canary weight from BURST_START_S on
+    burst_p: float | None = None        # both tracks' error rate during the burst
 
 
 def _bucket_probs(shift_s: float) -> np.ndarray:
@@ -87,12 +94,16 @@ def _stream(sc: Scenario, rng: np.random.Generator) -> list[Snapshot]:
            for t in share}
     out = [Snapshot(0.0, {t: TrackSnapshot({"requests": 0.0, "errors": 0.0}) for t in share})]
     for k in range(1, steps + 1):
+        now = k * INTERVAL_S
+        if sc.weight_after is not None and now > BURST_START_S:
+            share = {"stable": 1 - sc.weight_after, "canary": sc.weight_after}
+        burst = sc.burst_p is not None and BURST_START_S < now <= BURST_END_S
         tracks = {}
         for t in share:
             n = rng.poisson(sc.rps * INTERVAL_S * share[t])
             c = cum[t]
             c["requests"] += n
-            c["errors"] += rng.binomial(n, p_err[t])
+            c["errors"] += rng.binomial(n, sc.burst_p if burst else p_err[t])
             c["buckets"] += rng.multinomial(n, probs[t])
             c["sum"] += n * (0.013 + (sc.latency_shift_s if t == "canary" else 0.0))
             cumulative = np.cumsum(c["buckets"])
@@ -147,6 +158,8 @@ def run(runs_null: int, runs_effect: int, seed: int) -> tuple[list[dict], float]
         Scenario("null: 0.5 % errors both, 20 req/s", 20, 0.005, 0.005, null=True),
         Scenario("null: 0.5 % errors both, 1 req/s (trickle)", 1, 0.005, 0.005, null=True),
         Scenario("null: zero errors, canary 5 ms faster, 20 req/s", 20, 0.0, 0.0, -0.005, null=True),
+        Scenario("null: weight 10 % → 50 % at 5 min while a 2-min outage gives both tracks 5 % errors, 20 req/s",
+                 20, 0.005, 0.005, null=True, weight_after=0.5, burst_p=0.05),
         Scenario("errors 2x (1 % vs 0.5 %), 20 req/s", 20, 0.005, 0.01),
         Scenario("errors 5x (2.5 % vs 0.5 %), 20 req/s", 20, 0.005, 0.025),
         Scenario("drill error_rate=0.05 (5 % vs 0 %), 20 req/s", 20, 0.0, 0.05),

@@ -102,7 +102,12 @@ class AnalysisResult:
 
     @property
     def failed(self) -> tuple[Verdict, ...]:
-        return tuple(v for v in self.verdicts if v.decision == "fail")
+        """Failing verdicts in the order of the reason: critical first, then strongest evidence."""
+        return _rank([v for v in self.verdicts if v.decision == "fail"])
+
+
+def _rank(failed: Sequence[Verdict]) -> tuple[Verdict, ...]:
+    return tuple(sorted(failed, key=lambda v: (not v.critical, -(v.statistic or 0.0))))
 
 
 def _unexercised(v: Verdict) -> bool:
@@ -116,7 +121,7 @@ def combine(verdicts: Sequence[Verdict], notes: Sequence[str] = ()) -> AnalysisR
     verdicts = tuple(verdicts)
     failed = [v for v in verdicts if v.decision == "fail"]
     if failed:
-        failed.sort(key=lambda v: (not v.critical, -(v.statistic or 0.0)))
+        failed = list(_rank(failed))
         critical = any(v.critical for v in failed)
         reason = "; ".join(f"{v.metric}: {v.explanation}" for v in failed)
         return AnalysisResult("fail", critical, verdicts, reason, tuple(notes))

@@ -78,7 +78,7 @@ def test_each_contract_fault_is_caught_by_its_metric_and_a_good_canary_is_not(tm
         for t in threads:
             t.start()
         results = {}
-        failed_first: dict[str, str] = {}
+        failed_first: dict[str, list[str]] = {}
         try:
             # Bounded: evaluate every second until every faulty canary failed, or 150 s.
             for _ in range(150):
@@ -87,7 +87,7 @@ def test_each_contract_fault_is_caught_by_its_metric_and_a_good_canary_is_not(tm
                     r = a.evaluate()
                     results[faults] = r
                     if r.decision == "fail" and faults not in failed_first:
-                        failed_first[faults] = r.failed[0].metric
+                        failed_first[faults] = [v.metric for v in r.failed]  # in the reason's order
                 if all(f in failed_first for f, m in CANARIES.items() if m is not None):
                     break
         finally:
@@ -98,10 +98,10 @@ def test_each_contract_fault_is_caught_by_its_metric_and_a_good_canary_is_not(tm
             if metric is None:
                 assert "" not in failed_first, results[""].reason
             else:
-                assert failed_first.get(faults) == metric, (faults, results[faults].reason)
-        # The APR shift of 150 bps pushes some APRs past the guardrail: critical at once.
-        apr = results["apr_shift_bps=150"]
-        assert apr.verdict("apr-guardrail").canary["outside"] >= 0
+                named = failed_first.get(faults, [])
+                # The reason names the metric first; a critical guardrail may precede "apr".
+                first = [m for m in named if not (metric == "apr" and m == "apr-guardrail")][:1]
+                assert first == [metric], (faults, results[faults].reason)
     finally:
         for svc in services:
             svc.stop()
