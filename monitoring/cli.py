@@ -38,7 +38,7 @@ class _UsageLine(click.ClickException):
 @click.command(cls=_OneLineErrors)
 @click.option("--target", required=True, envvar="LENDING_TARGET", help="Base URL of the lending service.")
 @click.option("--interval", type=float, default=30.0, show_default=True, help="Seconds between journeys.")
-@click.option("--duration", type=float, default=300.0, show_default=True, help="Stop after this many seconds.")
+@click.option("--duration", type=float, default=300.0, show_default=True, help="Start no journey after this many seconds; the last one finishes, then the prober exits.")
 @click.option("--token", envvar="LENDING_TOKEN", help="Manager token of the branch (or env LENDING_TOKEN).")
 @click.option("--db", "db_url", default=None,
               help="Without a token: mint a manager token of --branch in this database (lendops tokens create).")
@@ -56,7 +56,8 @@ def probe(
     metrics_host: str, timeout: float, amount_fen: int, disburse_timeout: float,
 ) -> None:
     """Walk the credit path (register, apply, quote, draw, payout, repay) every INTERVAL
-    seconds for DURATION seconds. Exits 1 if any journey failed."""
+    seconds for DURATION seconds. Exits 1 if any journey failed; SIGTERM/SIGINT cancel the
+    journey in flight and exit."""
     from prometheus_client import CollectorRegistry, start_http_server
 
     from monitoring.prober import JourneyResult, JourneySettings, Prober, ProberConfigError, ProberSettings
@@ -102,7 +103,8 @@ def probe(
             server.server_close()
     failed = summary.journeys - summary.ok
     click.echo(f"{summary.journeys} journeys, {summary.ok} ok, {failed} failed"
-               + (f" ({dict(summary.failed_at)})" if failed else ""))
+               + (f" ({dict(summary.failed_at)})" if failed else "")
+               + (f", {summary.cancelled} cancelled" if summary.cancelled else ""))
     if failed:
         sys.exit(1)
 

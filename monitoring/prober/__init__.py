@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._customer import id_number, synthetic_customer
 from ._errors import ProberConfigError, ProberError
-from ._journey import STEPS, JourneyResult, JourneySettings, StepResult, walk
+from ._journey import STEPS, JourneyCancelled, JourneyResult, JourneySettings, StepResult, walk
 from ._metrics import ProberMetrics
 from ._runner import Prober, ProberSettings, ProbeSummary
 
@@ -25,6 +25,7 @@ __all__ = [
     "ProberMetrics",
     "JourneySettings",
     "JourneyResult",
+    "JourneyCancelled",
     "StepResult",
     "STEPS",
     "walk",

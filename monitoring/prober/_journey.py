@@ -12,7 +12,7 @@ from monitoring.client import ClientError, LendingClient, Reply
 from ._customer import synthetic_customer
 from ._metrics import ProberMetrics
 
-__all__ = ["JourneySettings", "JourneyResult", "StepResult", "STEPS", "walk"]
+__all__ = ["JourneySettings", "JourneyResult", "JourneyCancelled", "StepResult", "STEPS", "walk"]
 
 STEPS = ("register", "apply", "quote", "draw", "disburse", "repay")
 
@@ -61,6 +61,10 @@ class JourneyResult:
 
 class _Stop(Exception):
     pass
+
+
+class JourneyCancelled(Exception):
+    """Raised by the injected ``sleep`` when the run is being stopped mid-journey."""
 
 
 def walk(

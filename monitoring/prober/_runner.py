@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 import threading
@@ -16,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from monitoring.client import LendingClient
 
 from ._errors import ProberConfigError
-from ._journey import JourneyResult, JourneySettings, walk
+from ._journey import JourneyCancelled, JourneyResult, JourneySettings, walk
 from ._metrics import ProberMetrics
 
 __all__ = ["ProberSettings", "Prober", "ProbeSummary"]
@@ -32,7 +31,7 @@ class ProberSettings:
     token: str
     #: Seconds between journey starts; a slow journey delays the next, missed ticks are skipped.
     interval_s: float = 30.0
-    #: The prober stops by itself after this many seconds.
+    #: No journey starts after this many seconds; the one in flight finishes.
     duration_s: float = 300.0
     #: Per-request timeout of the client.
     timeout_s: float = 5.0
@@ -60,6 +59,8 @@ class ProbeSummary:
     ok: int = 0
     #: Journeys that stopped, by failing step.
     failed_at: Counter[str] = field(default_factory=Counter)
+    #: Journeys cut off by ``stop`` (a signal): neither passed nor failed.
+    cancelled: int = 0
 
 
 class Prober:
@@ -94,22 +95,24 @@ class Prober:
         deadline = self._clock() + s.duration_s
         next_start = self._clock()
         try:
+            # No journey starts after the deadline; the one in flight finishes within its
+            # own timeouts, so a late journey is judged like any other rather than being
+            # failed for running out of run time. ``stop`` cancels it instead.
             while not self.stop.is_set() and self._clock() < deadline:
-                remaining = deadline - self._clock()
-                # Never wait for a payout past the end of the run: the prober stops on time.
-                journey = dataclasses.replace(
-                    s.journey, disburse_timeout_s=max(0.0, min(s.journey.disburse_timeout_s, remaining))
-                )
-                summary.journeys += 1
                 try:
-                    result = walk(client, journey, self.metrics, rng=self._rng, sleep=self._pause)
+                    result = walk(client, s.journey, self.metrics, rng=self._rng, sleep=self._pause)
+                except JourneyCancelled:
+                    summary.cancelled += 1
+                    break
                 except Exception:
+                    summary.journeys += 1
                     # A prober runs unattended for hours: one bad journey is reported and
                     # counted, and the next one starts on time.
                     log.exception("synthetic journey crashed")
                     self.metrics.journeys.labels(outcome="crashed").inc()
                     summary.failed_at["crashed"] += 1
                 else:
+                    summary.journeys += 1
                     if result.ok:
                         summary.ok += 1
                     else:
@@ -126,4 +129,5 @@ class Prober:
         return summary
 
     def _pause(self, seconds: float) -> None:
-        self.stop.wait(seconds)
+        if self.stop.wait(seconds):
+            raise JourneyCancelled

@@ -62,6 +62,10 @@ def test_credit_path_through_the_sdk(traced_service: tuple[ServiceProcess, str, 
         first = client.draw(cid, 100_000, 3, "revolving", idempotency_key=key)
         again = client.draw(cid, 100_000, 3, "revolving", idempotency_key=key)
         credit = client.credit(cid)
+        for _ in range(200):  # bounded: let the payout land so later tests count only their own
+            if client.loan(first["loan_id"])["status"] != "pending_disbursement":
+                break
+            time.sleep(0.05)
         with pytest.raises(ProblemError) as missing:
             client.loan(987654321)
         assert client.telemetry is not None and client.telemetry.flush(10.0)

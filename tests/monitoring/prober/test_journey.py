@@ -4,6 +4,7 @@ import math
 import random
 import shutil
 import subprocess
+import threading
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -95,6 +96,25 @@ def test_prober_runs_on_cadence_and_stops_by_itself(fake: FakeService) -> None:
     assert summary.ok == summary.journeys
     assert _value(registry, "lending_probe_journeys_total", outcome="ok") == summary.journeys
     assert len(fake.state.business("/v1/customers")) == summary.journeys
+
+
+def test_stop_during_a_payout_wait_cancels_the_journey_without_failing_it(fake: FakeService) -> None:
+    fake.state.loan_status = "pending_disbursement"
+    settings = ProberSettings(
+        target=fake.base_url, token="tok", interval_s=1, duration_s=600,
+        journey=JourneySettings(disburse_timeout_s=120, disburse_poll_s=0.05),
+    )
+    registry = CollectorRegistry()
+    prober = Prober(settings, registry=registry)
+    timer = threading.Timer(0.5, prober.stop.set)
+    timer.start()
+    try:
+        summary = prober.run()
+    finally:
+        timer.cancel()
+    assert (summary.journeys, summary.cancelled, summary.ok) == (0, 1, 0)
+    assert _value(registry, "lending_probe_step_failure_total", step="disburse", reason="stuck", track="canary") == 0
+    assert _value(registry, "lending_probe_step_success_total", step="draw", track="canary") == 1
 
 
 def test_prober_stop_event_ends_the_run_early(fake: FakeService) -> None:
