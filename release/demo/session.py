@@ -123,7 +123,10 @@ class DemoSession:
                 last = targets
 
     # -- the run -----------------------------------------------------------------------
-    def run(self) -> DemoResult:
+    def run(self, *, steps: list[dict[str, Any]] | None = None,
+            on_start: Callable[[Any], None] | None = None) -> DemoResult:
+        """Run the rollout; ``steps`` replaces the default rollout (benchmarks pin the
+        weight), ``on_start`` gets the controller before it runs."""
         from release.cli.progress import Progress
         from release.controller import Controller, RolloutMetrics, RolloutStore, new_document
         from release.controller.local import build_runtime
@@ -133,7 +136,7 @@ class DemoSession:
         provider_name, provider = self._provider_spec()
         spec_text = rollout_yaml(scenario=self.options.scenario, db_url=self.db_url,
                                  duration_s=self.options.duration_s, provider=provider,
-                                 load_scenario=str(_LOAD_SCENARIO), tokens_file=str(tokens))
+                                 load_scenario=str(_LOAD_SCENARIO), tokens_file=str(tokens), steps=steps)
         spec_path = self.workdir / "rollout.yaml"
         spec_path.write_text(spec_text, encoding="utf-8")
         rollout = load_text(spec_text, str(spec_path))
@@ -151,6 +154,8 @@ class DemoSession:
                 self._echo_router()
 
         self.controller = Controller(store, runtime, metrics=RolloutMetrics(), on_event=on_event)
+        if on_start is not None:
+            on_start(self.controller)
         state = self.controller.run()
         return self._summarise(state, provider_name, store)
 

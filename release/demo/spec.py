@@ -6,7 +6,7 @@ import json
 
 from .scenario import DemoScenario
 
-__all__ = ["rollout_yaml", "step_seconds"]
+__all__ = ["default_steps", "rollout_yaml", "step_seconds"]
 
 #: analysis steps in the default rollout (pilot, 10, 25, 50, 100)
 _ANALYSIS_STEPS = 5
@@ -17,12 +17,23 @@ def step_seconds(duration_s: float) -> int:
     return max(5, int(duration_s // _ANALYSIS_STEPS))
 
 
+def default_steps(duration_s: float) -> list[dict[str, object]]:
+    """Pilot branches first, then 10 / 25 / 50 / 100 % of everyone, each step watched."""
+    analysis = {"analysis": {"duration": f"{step_seconds(duration_s)}s", "until": "decided"}}
+    return [
+        {"cohort": "pilot"}, analysis,
+        {"cohort": "pilot", "setWeight": 10}, analysis,
+        {"setWeight": 25}, analysis,
+        {"setWeight": 50}, analysis,
+        {"setWeight": 100}, analysis,
+        {"promote": {}},
+    ]
+
+
 def rollout_yaml(*, scenario: DemoScenario, db_url: str, duration_s: float, provider: dict[str, object],
-                 load_scenario: str, tokens_file: str) -> str:
+                 load_scenario: str, tokens_file: str, steps: list[dict[str, object]] | None = None) -> str:
     """The rollout spec as YAML text (JSON is YAML), saved in the workdir so that the user
     can read it and run it again with ``lendops release run``."""
-    step = f"{step_seconds(duration_s)}s"
-    analysis = {"duration": step, "until": "decided"}
     doc = {
         "apiVersion": "lendops.dev/v1alpha1",
         "kind": "Rollout",
@@ -33,19 +44,7 @@ def rollout_yaml(*, scenario: DemoScenario, db_url: str, duration_s: float, prov
             "target": {"local": {"db": db_url}},
             "traffic": {"provider": "local-router", "impl": "python"},
             "analysis": {"interval": "1s", "provider": provider},
-            "steps": [
-                {"cohort": "pilot"},
-                {"analysis": analysis},
-                {"cohort": "pilot", "setWeight": 10},
-                {"analysis": analysis},
-                {"setWeight": 25},
-                {"analysis": analysis},
-                {"setWeight": 50},
-                {"analysis": analysis},
-                {"setWeight": 100},
-                {"analysis": analysis},
-                {"promote": {}},
-            ],
+            "steps": steps if steps is not None else default_steps(duration_s),
             "load": {"scenario": load_scenario, "tokensFile": tokens_file},
         },
     }
