@@ -66,12 +66,15 @@ def gunicorn(tmp_path: Path) -> Iterator[Gunicorn]:
             pytest.fail("gunicorn did not answer within 10 s")
         yield server
     finally:
+        server.session.close()
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def _hammer(server: Gunicorn, start: int, count: int) -> set[str]:
