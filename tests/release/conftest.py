@@ -131,6 +131,14 @@ def _teardown(env: ReleaseEnv) -> None:
     from release.controller.local import stop_local
 
     stop_local(env.workdir)
+    # A Locust load the (killed) controller had started runs in its own session.
+    for doc_path in (env.workdir / "rollouts").glob("*/rollout.json"):
+        pid = (json.loads(doc_path.read_text()).get("load") or {}).get("pid")
+        if pid:
+            try:
+                os.killpg(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 @dataclass
