@@ -25,6 +25,8 @@ def run_gunicorn(app_factory: Callable[[], Any], *, host: str, port: int, worker
     """Serve ``app_factory()`` (called once per worker) under gunicorn until SIGTERM."""
     from gunicorn.app.base import BaseApplication
 
+    from monitoring.probe.gunicorn_hooks import hooks
+
     # Multiprocess metrics need one fresh directory shared by all workers of this server.
     created = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -33,7 +35,8 @@ def run_gunicorn(app_factory: Callable[[], Any], *, host: str, port: int, worker
 
     class _App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, **GUNICORN_OPTIONS}.items():
+            settings = {"bind": f"{host}:{port}", "workers": workers, **GUNICORN_OPTIONS, **hooks()}
+            for key, value in settings.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
