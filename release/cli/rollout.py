@@ -66,7 +66,17 @@ def _output_options(func: Any) -> Any:
     func = click.option("--json", "as_json", is_flag=True, help="one JSON object per event (for scripts)")(func)
     func = click.option("--quiet", "-q", is_flag=True, help="print nothing; the exit code tells the outcome")(func)
     func = click.option("--detach", is_flag=True, help="run the controller in the background and return")(func)
-    return click.option("--metrics-port", type=int, default=None, help="serve self-metrics on 127.0.0.1:PORT")(func)
+    return click.option(
+        "--metrics-port", default=None, metavar="[HOST:]PORT",
+        help="serve self-metrics on 127.0.0.1:PORT (HOST:PORT to bind elsewhere, e.g. 0.0.0.0:9102 in a pod)",
+    )(func)
+
+
+def _metrics_address(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        _fail(f"--metrics-port wants PORT or HOST:PORT, got {value!r}", 2)
+    return host or "127.0.0.1", int(port)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,12 +108,13 @@ def schema() -> None:
 
 
 # -- running --------------------------------------------------------------------
-def _spawn(store: Any, mode: str, metrics_port: int | None) -> int:
+def _spawn(store: Any, mode: str, metrics_port: str | None) -> int:
     """Start a detached controller for ``store`` and wait until it holds the lock."""
     args = [sys.executable, "-m", "release.cli.rollout", "controller", "--workdir", str(store.workdir),
             "--name", store.name, "--json"]
     if metrics_port is not None:
-        args += ["--metrics-port", str(metrics_port)]
+        _metrics_address(metrics_port)  # refuse a bad value here, not in the detached child
+        args += ["--metrics-port", metrics_port]
     store.dir.mkdir(parents=True, exist_ok=True)
     with open(store.log_path, "ab") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -120,7 +131,7 @@ def _spawn(store: Any, mode: str, metrics_port: int | None) -> int:
     _fail(f"the controller did not start within 20 s (log: {store.log_path})")
 
 
-def _drive(store: Any, mode: str, metrics_port: int | None) -> int:
+def _drive(store: Any, mode: str, metrics_port: str | None) -> int:
     """Run the controller in this process; exit code 0 only when promoted."""
     from release.cli.progress import Progress
     from release.controller import Controller, ControllerError, RolloutMetrics
@@ -137,9 +148,10 @@ def _drive(store: Any, mode: str, metrics_port: int | None) -> int:
             kwargs["analyzer_factory"] = _load(os.environ[_ANALYZER_ENV])
         metrics = RolloutMetrics()
         if metrics_port is not None:
-            port = metrics.serve(metrics_port)
+            host, wanted = _metrics_address(metrics_port)
+            port = metrics.serve(wanted, host=host)
             if mode == "rich":
-                click.echo(f"self-metrics on http://127.0.0.1:{port}/metrics")
+                click.echo(f"self-metrics on http://{host}:{port}/metrics")
         controller = Controller(store, runtime, metrics=metrics, on_event=Progress(mode), **kwargs)
         state = controller.run()
     except (ControllerError, SpecError) as exc:
@@ -158,13 +170,15 @@ def _drive(store: Any, mode: str, metrics_port: int | None) -> int:
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="state directory (default: the spec's target.local.workdir)")
 @_output_options
-def run(file: Path, workdir: Path | None, quiet: bool, as_json: bool, detach: bool, metrics_port: int | None) -> None:
+def run(file: Path, workdir: Path | None, quiet: bool, as_json: bool, detach: bool, metrics_port: str | None) -> None:
     """Start the rollout described by FILE."""
     from release.controller import RolloutStore, new_document
     from release.engine import FINAL_PHASES
     from release.spec import lint_file
 
     mode = _mode(quiet, as_json)
+    if metrics_port is not None:
+        _metrics_address(metrics_port)
     rollout, issues = lint_file(file)
     if rollout is None:
         for issue in issues:
@@ -200,12 +214,12 @@ def run(file: Path, workdir: Path | None, quiet: bool, as_json: bool, detach: bo
 @_workdir_option
 @_output_options
 def controller(workdir: Path | None, name: str | None, quiet: bool, as_json: bool, detach: bool,
-               metrics_port: int | None) -> None:
+               metrics_port: str | None) -> None:
     """Run the controller of an existing rollout in the foreground (used by --detach)."""
     sys.exit(_drive(_store(workdir, name), _mode(quiet, as_json), metrics_port))
 
 
-def _start_controller_if_needed(store: Any, mode: str, detach: bool, metrics_port: int | None) -> None:
+def _start_controller_if_needed(store: Any, mode: str, detach: bool, metrics_port: str | None) -> None:
     pid = store.controller_pid()
     if pid:
         if mode != "quiet":
@@ -223,7 +237,7 @@ def _start_controller_if_needed(store: Any, mode: str, detach: bool, metrics_por
 @_workdir_option
 @_output_options
 def resume(workdir: Path | None, name: str | None, quiet: bool, as_json: bool, detach: bool,
-           metrics_port: int | None) -> None:
+           metrics_port: str | None) -> None:
     """Un-pause a paused rollout, and restart its controller if it died (e.g. kill -9)."""
     from release.engine import FINAL_PHASES
 
@@ -278,7 +292,7 @@ def abort(workdir: Path | None, name: str | None) -> None:
 @_workdir_option
 @_output_options
 def undo(workdir: Path | None, name: str | None, quiet: bool, as_json: bool, detach: bool,
-         metrics_port: int | None) -> None:
+         metrics_port: str | None) -> None:
     """Back to the previous stable build (after a promotion; during a rollout: abort)."""
     store = _queue(workdir, name, "undo")
     _start_controller_if_needed(store, _mode(quiet, as_json), detach, metrics_port)
@@ -288,7 +302,7 @@ def undo(workdir: Path | None, name: str | None, quiet: bool, as_json: bool, det
 @_workdir_option
 @_output_options
 def retry(workdir: Path | None, name: str | None, quiet: bool, as_json: bool, detach: bool,
-          metrics_port: int | None) -> None:
+          metrics_port: str | None) -> None:
     """Start a rolled-back rollout again from its first step."""
     store = _queue(workdir, name, "retry")
     _start_controller_if_needed(store, _mode(quiet, as_json), detach, metrics_port)

@@ -128,3 +128,10 @@ def test_run_refuses_a_second_start_of_an_unfinished_rollout(tmp_path: Path) -> 
     store.save(doc)
     code, output = _run_fake(tmp_path, "pass", "--quiet")
     assert code == 1 and "stopped in phase paused" in output and "resume" in output
+
+
+def test_metrics_port_accepts_host_and_port_and_refuses_junk(tmp_path: Path) -> None:
+    code, output = _run_fake(tmp_path, "pass", "--metrics-port", "127.0.0.1:0")
+    assert code == 0 and "self-metrics on http://127.0.0.1:" in output
+    code, output = _run_fake(tmp_path, "pass", "--metrics-port", "nine")
+    assert code == 2 and "HOST:PORT" in output
