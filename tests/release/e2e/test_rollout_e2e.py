@@ -101,17 +101,19 @@ def test_good_canary_with_very_little_traffic_is_not_rolled_back(
     steps = """\
     - cohort: pilot
       setWeight: 20
-    - analysis: {duration: 12s}
+    - analysis: {duration: 20s}
     - promote: {}
 """
     spec = release_env.spec(steps=steps)
-    load = _start(release_env, traffic_factory, spec, threads=1, think_s=1.5)
+    load = _start(release_env, traffic_factory, spec, threads=1, think_s=3.0)
     state = release_env.wait_status(lambda s: s["phase"] in FINAL, 120, "the end of the rollout")
     load.stop()
     assert state["phase"] == "succeeded", state["reason"]
     ended = [h["reason"] for h in state["history"] if h["type"] == "step-end"]
     assert ended and ("without a regression" in ended[0] or "judge: pass" in ended[0])
-    assert sum(load.counts.values()) < 60  # it really was a trickle
+    # it really was a trickle: the canary saw fewer requests than the judge's minimum
+    canary_n = max(v["canary"].get("n", 0) for v in state["last_result"]["verdicts"])
+    assert 0 < canary_n < 30, canary_n
 
 
 def _router_config(state: dict[str, Any]) -> dict[str, Any]:
