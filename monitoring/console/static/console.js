@@ -38,7 +38,7 @@ function renderStatus(s) {
   const phase = document.getElementById("rollout-phase");
   phase.textContent = s.phase; phase.className = "phase phase-" + s.phase;
   setText("rollout-step", s.steps ? `${s.step + 1} of ${s.steps}` + (s.step_description ? ` — ${s.step_description}` : "")
-                                  : String(s.step));
+                                  : String(s.step + 1));
   setText("rollout-weight", s.weight + " %");
   setText("rollout-cohort", s.cohort.length ? s.cohort.join(", ") : "none");
   setText("rollout-versions", `stable ${s.stable ?? "?"} → canary ${s.canary ?? "?"}`);
