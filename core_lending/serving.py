@@ -25,13 +25,14 @@ def run_gunicorn(app_factory: Callable[[], Any], *, host: str, port: int, worker
     """Serve ``app_factory()`` (called once per worker) under gunicorn until SIGTERM."""
     from gunicorn.app.base import BaseApplication
 
-    from monitoring.probe.gunicorn_hooks import hooks
-
-    # Multiprocess metrics need one fresh directory shared by all workers of this server.
+    # Multiprocess metrics need one fresh directory shared by all workers of this server,
+    # set before anything imports prometheus_client (the hooks below do).
     created = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         created = tempfile.mkdtemp(prefix="lendops-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = created
+
+    from monitoring.probe.gunicorn_hooks import hooks
 
     class _App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
