@@ -36,6 +36,12 @@ def _rollout_row(d: db.Dashboard) -> db.Dashboard:
         unit="short", w=12,
         description="Every analysis verdict the controller reached; a fail rolls the canary back. "
                     "The explanation of each verdict is in `lendops release status` and the console."))
+    d = d.with_panel(build_table(
+        "What the judge measured (last analysis)",
+        [Query("max by (rollout, metric, track, stat) (lendops_rollout_analysis_value)", "", instant=True,
+               fmt="table")], w=24, h=6,
+        description="The values behind each verdict (n, ratios, quantiles) per track, as the controller "
+                    "measured them: compare with the panels below to check a verdict by hand."))
     d = d.with_panel(series(
         "Canary weight over time",
         [Query("max by (rollout) (lendops_rollout_canary_weight)", "{{rollout}}")], unit="percent", w=12,
