@@ -14,7 +14,8 @@ import json
 import os
 import socket
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ from release.traffic.split import TrafficSplit
 __all__ = ["LocalRuntime", "build_runtime", "stop_local"]
 
 _STATE_FILE = "local-runtime.json"
+#: Seconds a process keeps running after the router stopped sending it traffic, so
+#: requests already in flight (and the router's pooled keep-alive connections, closed
+#: after 1.5 s idle) finish instead of being cut: Argo's scaleDownDelaySeconds, short.
+DRAIN_SECONDS = 2.0
 
 
 def _free_port(host: str) -> int:
@@ -43,7 +48,8 @@ def _save(path: Path, data: dict[str, Any]) -> None:
 
 
 class LocalRuntime:
-    def __init__(self, rollout: Rollout, workdir: str | Path, *, lendops_cmd: Sequence[str] = ("lendops",)) -> None:
+    def __init__(self, rollout: Rollout, workdir: str | Path, *, lendops_cmd: Sequence[str] = ("lendops",),
+                 drain_seconds: float = DRAIN_SECONDS, sleep: Callable[[float], None] = time.sleep) -> None:
         local = rollout.spec.target.local
         if local is None:
             raise RuntimeFailure("the kubernetes target has no driver in this build; use target: {local: {...}}")
@@ -58,6 +64,8 @@ class LocalRuntime:
         self.host = local.host
         self.impl = "haproxy" if traffic.provider == "haproxy" else traffic.impl
         self.lendops_cmd = tuple(lendops_cmd)
+        self.drain_seconds = drain_seconds
+        self.sleep = sleep
         self.target: Any = None
         self.router: Any = None
         self.provider: Any = None
@@ -207,24 +215,29 @@ class LocalRuntime:
         if target.canary is None:
             if target.stable is not None and target.stable.version == self.rollout.spec.canary.version:
                 if self.provider is not None:  # promoted before a restart
-                    self.provider.set_backends(stable=target.stable.url)
-                    self.provider.apply(TrafficSplit.stable_only())
+                    self.provider.switch(TrafficSplit.stable_only(), stable=target.stable.url)
                 return
             raise RuntimeFailure("no canary to promote")
         # The canary build is already serving everything (weight 100); start it as the new
         # stable, move traffic there, then stop the old processes.
         url = target.promote()
         self._persist()
-        self.provider.set_backends(stable=url)
-        self.provider.apply(TrafficSplit.stable_only())
+        self.provider.switch(TrafficSplit.stable_only(), stable=url)
+        self._drain()
         target.stop_previous()
         target.stop_canary()
         self._persist()
 
     def stop_canary(self) -> None:
         if self.target is not None:
+            if self.target.canary is not None:
+                self._drain()
             self.target.stop_canary()
             self._persist()
+
+    def _drain(self) -> None:
+        if self.provider is not None and self.drain_seconds > 0:
+            self.sleep(self.drain_seconds)
 
     def revert_stable(self, version: str) -> None:
         target = self._ensure_target()
@@ -233,8 +246,8 @@ class LocalRuntime:
         url = target.start_stable(version, self.rollout.spec.stable.faults or None)
         self._persist()
         if self.provider is not None:
-            self.provider.apply(TrafficSplit.stable_only())
-            self.provider.set_backends(stable=url)
+            self.provider.switch(TrafficSplit.stable_only(), stable=url)
+            self._drain()
         target.stop_previous()
         self._persist()
 
