@@ -30,10 +30,14 @@ def waterfall(spans: Sequence[SpanRecord]) -> dict[str, Any]:
     total_ns = max(max(s.end_ns for s in spans) - t0, 1)
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    stack: list[tuple[SpanRecord, int]] = [(s, 0) for s in reversed(children.get(None, []))]
+    roots = children.get(None, [])
+    # Spans no root reaches (parent links forming a cycle in corrupt data) are shown as
+    # roots too: nothing stored is hidden, and the walk always ends.
+    unreached = sorted((s for s in spans if s.parent_span_id in ids), key=lambda s: (s.start_ns, s.span_id))
+    stack: list[tuple[SpanRecord, int]] = [(s, 0) for s in reversed(unreached)] + [(s, 0) for s in reversed(roots)]
     while stack:
         span, depth = stack.pop()
-        if span.span_id in seen:  # a cycle in corrupt data must not hang the console
+        if span.span_id in seen:
             continue
         seen.add(span.span_id)
         rows.append({

@@ -35,7 +35,12 @@ def console(port: int, host: str, targets: tuple[str, ...], prometheus_url: str 
     """Serve the canary console: rollout phase and verdicts, per-track numbers, trace waterfalls."""
     from werkzeug.serving import make_server
 
-    from monitoring.console import ConsoleConfigError, ConsoleSettings, create_console, parse_target
+    from monitoring.console import (
+        ConsoleConfigError,
+        ConsoleSettings,
+        create_console,
+        parse_target,
+    )
     from monitoring.tracing import SpanStoreError
 
     try:

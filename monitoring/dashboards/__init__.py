@@ -12,7 +12,14 @@ names come from ``monitoring.probe.names`` and burn rates from ``monitoring.rule
 from __future__ import annotations
 
 from ._errors import DashboardBuildError, DashboardError, GrafanaPushError
-from ._export import BOARDS, Board, build_dashboards, export_dashboards, panel_queries, promql_for_check
+from ._export import (
+    BOARDS,
+    Board,
+    build_dashboards,
+    export_dashboards,
+    panel_queries,
+    promql_for_check,
+)
 from ._push import PushResult, push_dashboards
 
 __all__ = [

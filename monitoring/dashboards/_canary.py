@@ -7,7 +7,17 @@ from grafana_foundation_sdk.builders import dashboard as db
 
 from monitoring.probe import names
 
-from ._panels import RATE, TRACK, Query, build_table, datasource_variable, heat, series, single, track_variable
+from ._panels import (
+    RATE,
+    TRACK,
+    Query,
+    build_table,
+    datasource_variable,
+    heat,
+    series,
+    single,
+    track_variable,
+)
 from ._queries import BELOW_CAP, BUCKET, COUNT, api, mean, quantile, rate_by, ratio
 
 __all__ = ["canary_release", "UID"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ._errors import GrafanaPushError
@@ -80,8 +81,7 @@ def push_dashboards(
         # Grafana matches on uid; a numeric id from another instance would be refused.
         model = {k: v for k, v in board.model.items() if k != "id"}
         body = {"dashboard": model, "folderUid": target, "overwrite": True, "message": message}
-        answer = _call(url, f"save dashboard {board.uid}",
-                       lambda body=body: api.dashboard.update_dashboard(body)) or {}
+        answer = _call(url, f"save dashboard {board.uid}", partial(api.dashboard.update_dashboard, body)) or {}
         results.append(PushResult(
             uid=str(answer.get("uid") or board.uid), title=board.title, folder_uid=target,
             status=str(answer.get("status", "")), version=answer.get("version"), url=answer.get("url"),

@@ -10,7 +10,16 @@ from grafana_foundation_sdk.builders import dashboard as db
 from monitoring.probe import names
 from monitoring.rules import RuleSettings, build_groups
 
-from ._panels import RATE, TRACK, Query, build_table, datasource_variable, series, single, track_variable
+from ._panels import (
+    RATE,
+    TRACK,
+    Query,
+    build_table,
+    datasource_variable,
+    series,
+    single,
+    track_variable,
+)
 from ._queries import quantile, rate_by
 
 __all__ = ["credit_path_slo", "UID"]

@@ -21,9 +21,11 @@ def test_numbers_come_from_promql_by_track(services: Services, tmp_path: Path) -
     services.drive("canary", 4)
     prom = start_prometheus(tmp_path / "prom", targets={t: u.removeprefix("http://") for t, u in services.urls.items()})
     try:
-        prom.wait_for("a second scrape of both", lambda: (
-            lambda seen: len(seen) == 2 and min(seen.values()) >= 2)(
-            prom.by_track("count_over_time(lending_build_info[1m])")))
+        def scraped_twice() -> bool:
+            seen = prom.by_track("count_over_time(lending_build_info[1m])")
+            return len(seen) == 2 and min(seen.values()) >= 2
+
+        prom.wait_for("a second scrape of both", scraped_twice)
         services.drive("stable", 6)
         services.drive("canary", 8)
         client = create_console(ConsoleSettings(prometheus_url=prom.url, window_s=60,

@@ -46,7 +46,7 @@ def dashboard_schema() -> dict[str, Any]:
 
 
 def _generate(npm: str, cache: Path, target: Path) -> None:
-    run = {"cwd": cache, "capture_output": True, "text": True, "timeout": 240}
+    run: dict[str, Any] = {"cwd": cache, "capture_output": True, "text": True, "timeout": 240, "check": False}
     (cache / "package.json").write_text('{"private": true}\n')
     proc = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", GRAFANA_SCHEMA, GENERATOR], **run)
     assert proc.returncode == 0, f"npm install failed:\n{proc.stdout}\n{proc.stderr}"
