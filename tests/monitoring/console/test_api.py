@@ -145,3 +145,14 @@ def test_quantile_matches_prometheus_histogram_quantile() -> None:
     assert quantile(0.99, ((0.1, 0.0), (float("inf"), 5.0))) == 0.1
     # A counter reset (restart) counts the new value as the whole increase.
     assert Counters(requests=3).minus(Counters(requests=10)).requests == 3
+
+
+def test_the_consoles_own_scrapes_are_not_traced(services: Services) -> None:
+    # In this process `requests` is instrumented (the services trace); a console embedded
+    # beside traced services (the demo) must not fill the store with its polling.
+    source = ScrapeSource(dict(_settings(services).targets), min_interval_s=0)
+    for _ in range(3):
+        assert all(n.up for n in source.numbers())
+    services.flush()
+    client = create_console(_settings(services)).test_client()
+    assert client.get("/api/traces").get_json()["traces"] == []
