@@ -4,6 +4,7 @@ business signals, and the rollout controller's own metrics."""
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.models.common import BigValueGraphMode, BigValueTextMode
 
 from monitoring.probe import names
 
@@ -27,10 +28,12 @@ UID = "lendops-canary-release"
 
 def _rollout_row(d: db.Dashboard) -> db.Dashboard:
     d = d.with_row(db.Row("Rollout (controller self-metrics)"))
+    # The phase is a label: show the series name ("checkout: progressing"), not its value 1.
     d = d.with_panel(single(
         "Phase", [Query("max by (rollout, phase) (lendops_rollout_phase) == 1", "{{rollout}}: {{phase}}",
                         instant=True)],
-        description="The controller's current phase per rollout (1 marks the phase it is in).", w=6))
+        description="The controller's current phase per rollout.", w=6,
+    ).text_mode(BigValueTextMode.NAME).graph_mode(BigValueGraphMode.NONE))
     d = d.with_panel(single("Canary weight", [Query("max by (rollout) (lendops_rollout_canary_weight)",
                                                     "{{rollout}}")], unit="percent", w=6,
                             description="Percent of non-cohort traffic routed to the canary."))

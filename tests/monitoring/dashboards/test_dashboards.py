@@ -95,6 +95,8 @@ def test_canary_dashboard_covers_what_an_sre_watches(boards) -> None:
     for metric in (names.HTTP_DURATION, names.CREDIT_DECISIONS, names.GRANTED_LINE, names.APR, names.BUILD_INFO,
                    "lendops_rollout_canary_weight", "lendops_rollout_phase", "lendops_rollout_verdicts_total"):
         assert metric in exprs, metric
+    phase = next(p for p in model["panels"] if p["title"] == "Phase")
+    assert phase["options"]["textMode"] == "name"  # the phase is the label, not the value 1
     heatmaps = [p for p in model["panels"] if p["type"] == "heatmap"]
     assert {t["format"] for p in heatmaps for t in p["targets"]} == {"heatmap"}
     # The cap share reads the bucket bound just below 50,000 CNY exactly as Prometheus exposes it.
