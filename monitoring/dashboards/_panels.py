@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from grafana_foundation_sdk.builders import (
+    common,
+    heatmap,
+    prometheus,
+    stat,
+    table,
+    timeseries,
+)
 from grafana_foundation_sdk.builders import dashboard as db
-from grafana_foundation_sdk.builders import heatmap, prometheus, stat, table, timeseries
 from grafana_foundation_sdk.models.dashboard import DataSourceRef, VariableRefresh
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
@@ -75,7 +82,9 @@ def series(title: str, queries: list[Query], *, unit: str, description: str = ""
 
 def single(title: str, queries: list[Query], *, unit: str = "none", description: str = "", w: int = 6,
            h: int = 4) -> stat.Panel:
-    panel = stat.Panel().title(title).description(description).datasource(DATASOURCE).unit(unit).span(w).height(h)
+    # The latest value, explicitly: the SDK otherwise writes an empty reducer list.
+    panel = (stat.Panel().title(title).description(description).datasource(DATASOURCE).unit(unit).span(w).height(h)
+             .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False)))
     return _targets(panel, queries)
 
 

@@ -97,6 +97,9 @@ def test_canary_dashboard_covers_what_an_sre_watches(boards) -> None:
         assert metric in exprs, metric
     phase = next(p for p in model["panels"] if p["title"] == "Phase")
     assert phase["options"]["textMode"] == "name"  # the phase is the label, not the value 1
+    for panel in model["panels"]:
+        if panel["type"] == "stat":
+            assert panel["options"]["reduceOptions"]["calcs"] == ["lastNotNull"], panel["title"]
     heatmaps = [p for p in model["panels"] if p["type"] == "heatmap"]
     assert {t["format"] for p in heatmaps for t in p["targets"]} == {"heatmap"}
     # The cap share reads the bucket bound just below 50,000 CNY exactly as Prometheus exposes it.
