@@ -47,11 +47,16 @@ function renderStatus(s) {
   decision.textContent = s.decision || "none yet"; decision.className = "decision decision-" + (s.decision || "none");
   setText("rollout-result-reason", s.result_reason);
   const body = document.querySelector("#verdicts tbody");
-  body.replaceChildren(...s.verdicts.map(v => el("tr", { class: "verdict verdict-" + v.decision, "data-metric": v.metric },
-    el("td", { text: v.metric + (v.critical ? " (critical)" : "") }),
-    el("td", {}, el("span", { class: "decision decision-" + v.decision, text: v.decision })),
-    el("td", { text: v.judge || "" }),
-    el("td", { class: "explanation", text: v.explanation || "", title: v.query || "" }))));
+  body.replaceChildren(...s.verdicts.map(v => {
+    const row = el("tr", { class: "verdict verdict-" + v.decision, "data-metric": v.metric,
+                           title: "show the canary's traces" + (v.decision === "fail" ? " that failed" : "") },
+      el("td", { text: v.metric + (v.critical ? " (critical)" : "") }),
+      el("td", {}, el("span", { class: "decision decision-" + v.decision, text: v.decision })),
+      el("td", { text: v.judge || "" }),
+      el("td", { class: "explanation", text: v.explanation || "", title: v.query || "" }));
+    row.addEventListener("click", () => showCanaryTraces(v));
+    return row;
+  }));
   document.getElementById("rollout-history").replaceChildren(...s.history.map(h =>
     el("li", { text: [h.at ? new Date(h.at * 1000).toLocaleTimeString() : "", h.type || "", h.phase || "",
                       h.weight !== undefined ? h.weight + " %" : "", h.reason || ""].filter(Boolean).join(" · ") })));
@@ -71,6 +76,19 @@ function renderTracks(t) {
     el("td", { class: "num p99", text: ms(n.p99_s) }),
     el("td", { class: "num approval", text: pct(n.approval_rate, 1) }),
     el("td", { class: "muted", text: n.up ? `${n.basis} (${Math.round(n.requests)} requests)` : ("down: " + n.error) }))));
+}
+
+// From a verdict to its evidence: the canary's traces (failed ones for an error verdict,
+// the slowest for a latency verdict).
+function showCanaryTraces(verdict) {
+  const form = document.getElementById("trace-filter");
+  form.elements.track.value = "canary";
+  form.elements.error.checked = /error/.test(verdict.metric) && verdict.decision === "fail";
+  form.elements.route.value = "";
+  form.elements.min_duration_ms.value = "";
+  clearTimeout(timer);
+  loop();
+  document.getElementById("traces").scrollIntoView();
 }
 
 function traceQuery() {

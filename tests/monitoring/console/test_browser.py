@@ -6,11 +6,11 @@ import os
 import re
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.procs import free_port, lendops_cmd
 
@@ -38,10 +38,13 @@ def console_url(services: Services, status_file: Path, tmp_path: Path) -> Iterat
         deadline = time.monotonic() + 30
         while True:
             assert proc.poll() is None, (tmp_path / "console.log").read_text()
+            # urllib, not requests: requests is instrumented in this process (the services
+            # trace), and failed polls would land in the store as failed traces.
             try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
                 pass
             assert time.monotonic() < deadline, "console did not start"
             time.sleep(0.05)
@@ -125,4 +128,9 @@ def test_the_page_shows_rollout_tracks_and_a_nested_waterfall(services: Services
     indent = [row.locator(".wf-name").evaluate("e => parseFloat(getComputedStyle(e).paddingLeft)")
               for row in (server, score, line)]
     assert indent[0] < indent[1] < indent[2]
+    # From the failing verdict to its evidence: the canary's failed traces.
+    failing.click()
+    expect(page.locator('#trace-filter select[name="track"]')).to_have_value("canary")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("canary")
     page.screenshot(path=str(tmp_path / "console.png"), full_page=True)

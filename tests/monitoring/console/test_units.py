@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+
 from monitoring.console import normalize_status, waterfall
 from monitoring.tracing import SpanRecord
 from tests.procs import lendops_cmd
