@@ -74,7 +74,7 @@ def test_tracks_numbers_come_from_real_scrapes(services: Services) -> None:
     assert second["canary"]["basis"] == "last 10 s" and second["canary"]["requests"] == 8
     assert second["canary"]["error_ratio"] == pytest.approx(1 / 8)
     assert second["stable"]["request_rate"] == 0.0 and second["stable"]["basis"] == "since start"
-    assert 0 < second["canary"]["p99_s"] <= 0.25 and second["canary"]["up"]
+    assert 0 < second["canary"]["p99_s"] <= 2.5 and second["canary"]["up"]
 
 
 def test_a_target_that_goes_away_is_shown_down_with_its_last_numbers(services: Services) -> None:

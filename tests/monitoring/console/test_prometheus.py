@@ -43,7 +43,7 @@ def test_numbers_come_from_promql_by_track(services: Services, tmp_path: Path) -
         assert (stable["version"], canary["version"]) == ("1.0.0", "1.1.0")
         assert stable["source"] == "prometheus" and stable["up"] and stable["basis"] == "last 60s"
         assert stable["error_ratio"] == 0.0 and 0.05 < canary["error_ratio"] < 0.25
-        assert stable["request_rate"] > 0 and 0 < canary["p99_s"] <= 0.25
+        assert stable["request_rate"] > 0 and 0 < canary["p99_s"] <= 2.5
         assert 0 < stable["approval_rate"] < 1
         source = client.get("/api/tracks").get_json()["source"]
         assert source["kind"] == "prometheus" and "histogram_quantile(0.99" in source["queries"]["p99_s"]
