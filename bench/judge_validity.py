@@ -202,16 +202,16 @@ def _table(rows: list[dict], command: str, runs_null: int, runs_effect: int, sec
     lines = [
         "## Canary judge: false alarms and time to rollback (bench/judge_validity.py)",
         "",
-        f"Seeded simulation, canary weight {WEIGHT:.0%}, evaluated every {INTERVAL_S:g} s for "
-        f"{HORIZON_S:g} s; {runs_null} runs per null scenario, {runs_effect} per effect scenario. "
-        "lendops = `release.analysis.Analyzer` with the default spec (α = 0.01 for the whole "
-        "canary, minSamples 30, tolerance 1.2), peeking at every evaluation; Flagger = its default "
-        "analysis replayed (1 m interval, threshold 5, success ≥ 99 %, p99 ≤ 500 ms, no values = "
-        "failed check); naive = one-sided two-proportion z-test at 99 % checked at every "
-        f"evaluation. Command: `{command}` ({seconds:.0f} s).",
+        (f"Seeded simulation, canary weight {WEIGHT:.0%}, evaluated every {INTERVAL_S:g} s for "
+         f"{HORIZON_S:g} s; {runs_null} runs per null scenario, {runs_effect} per effect scenario. "
+         "lendops = `release.analysis.Analyzer` with the default spec (α = 0.01 for the whole "
+         "canary, minSamples 30, tolerance 1.2), peeking at every evaluation; Flagger = its default "
+         "analysis replayed (1 m interval, threshold 5, success ≥ 99 %, p99 ≤ 500 ms, no values = "
+         "failed check); naive = one-sided two-proportion z-test at 99 % checked at every "
+         f"evaluation. Command: `{command}` ({seconds:.0f} s)."),
         "",
-        "Null rows: share of good canaries rolled back (false alarms). Effect rows: share "
-        "detected within the horizon, median seconds and canary requests until rollback.",
+        ("Null rows: share of good canaries rolled back (false alarms). Effect rows: share "
+         "detected within the horizon, median seconds and canary requests until rollback."),
         "",
         "| scenario | lendops rolled back | lendops median s / canary req | Flagger rolled back | Flagger median s / canary req | naive z (peeking) rolled back |",
         "|---|---|---|---|---|---|",

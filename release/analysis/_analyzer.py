@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ._errors import AnalysisError, SpecError
 from ._metrics import BUILTIN_JUDGES, Settings
-from ._provider import MetricsProvider
+from ._provider import MetricsProvider, QueryProvider
 from ._snapshot import Increment, Snapshot, TrackSnapshot, increment
 from ._spec import AnalysisSpec, MetricSpec, format_duration
 from ._template import render
@@ -19,7 +20,11 @@ __all__ = ["Analyzer"]
 _STATE_VERSION = 1
 _MAX_INTERVALS = 64
 _CRITICAL_BY_DEFAULT = {"apr-guardrail"}
-_STATISTICAL = ("error-ratio", "latency", "approval-rate", "apr", "granted-line")
+# Shares of alpha per statistical metric (normalised over the enabled ones). APR and
+# granted line are downstream of the grade mix: a scoring change moves all three, and the
+# higher bar for the downstream two lets the reason name the cause (approval-rate). A
+# pure pricing or line fault grows its evidence exponentially, so 2x costs little.
+_ALPHA_WEIGHTS = {"error-ratio": 2.0, "latency": 2.0, "approval-rate": 2.0, "apr": 1.0, "granted-line": 1.0}
 _QUANTITIES = {
     "error-ratio": ("errors", "requests"),
     "latency": ("latency",),
@@ -133,8 +138,12 @@ class Analyzer:
             min_samples=(m.min_samples if m is not None and m.min_samples is not None else self.spec.min_samples),
             tolerance=(m.tolerance if m is not None and m.tolerance is not None else self.spec.tolerance),
             critical=critical,
-            tests=max(1, sum(1 for n in self.spec.builtins() if n in _STATISTICAL)),
+            share=self._alpha_share(name),
         )
+
+    def _alpha_share(self, name: str) -> float:
+        total = sum(_ALPHA_WEIGHTS[n] for n in self.spec.builtins() if n in _ALPHA_WEIGHTS)
+        return _ALPHA_WEIGHTS.get(name, 1.0) / total if name in _ALPHA_WEIGHTS and total else 1.0
 
     def _describe(self, name: str) -> str:
         describe = getattr(self.provider, "describe", None)
@@ -197,7 +206,9 @@ class Analyzer:
     # -- threshold metrics --------------------------------------------------------------
     def _threshold(self, m: MetricSpec) -> Verdict:
         assert m.query is not None
-        scalar = getattr(self.provider, "scalar")
+        provider = self.provider
+        assert isinstance(provider, QueryProvider)  # checked in _check()
+        scalar = provider.scalar
         settings = self.settings(m.name)
         bound = m.max if m.max is not None else m.min
         q_c = render(m.query, self._template_values("canary"))
@@ -243,7 +254,7 @@ class Analyzer:
 
     @classmethod
     def restore(cls, spec: AnalysisSpec, provider: MetricsProvider, state: Mapping[str, Any], *,
-                clock: Callable[[], float] = time.monotonic) -> "Analyzer":
+                clock: Callable[[], float] = time.monotonic) -> Analyzer:
         if state.get("version") != _STATE_VERSION:
             raise AnalysisError(f"unknown analyzer state version {state.get('version')!r}",
                                 version=state.get("version"))

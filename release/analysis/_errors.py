@@ -15,11 +15,11 @@ from typing import Any
 
 __all__ = [
     "AnalysisError",
-    "SpecError",
-    "TemplateError",
-    "ProviderError",
     "EndpointError",
     "PrometheusError",
+    "ProviderError",
+    "SpecError",
+    "TemplateError",
 ]
 
 

@@ -30,21 +30,22 @@ millisecond is not a regression).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
 __all__ = [
-    "CountInterval",
     "CountEvidence",
-    "HistInterval",
+    "CountInterval",
+    "Direction",
     "HistEvidence",
+    "HistInterval",
     "count_evidence",
     "count_log_e_path",
     "histogram_evidence",
     "quantile",
-    "Direction",
 ]
 
 Direction = Literal["greater", "less", "two-sided"]
@@ -228,7 +229,7 @@ def histogram_evidence(intervals: Sequence[HistInterval], bounds: Sequence[float
             specs.append(("upper", j, +1.0, nc - cc[j], ns - s_below))
             specs.append(("below", j, -1.0, cc[j], s_below))
         if direction == "two-sided":
-            for j in range(0, nb - slack):
+            for j in range(nb - slack):
                 s_below = cs_ext[j + slack + 1]
                 specs.append(("lower", j, +1.0, cc[j], s_below))
                 specs.append(("above", j, -1.0, nc - cc[j], ns - s_below))

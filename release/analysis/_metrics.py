@@ -7,14 +7,21 @@ explanation.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Literal, Mapping, Sequence
+from typing import Literal
 
-from ._judge import CountInterval, HistInterval, count_evidence, histogram_evidence, quantile
+from ._judge import (
+    CountInterval,
+    HistInterval,
+    count_evidence,
+    histogram_evidence,
+    quantile,
+)
 from ._snapshot import Hist, Increment
 from ._verdict import Verdict
 
-__all__ = ["Settings", "BUILTIN_JUDGES", "LINE_CAP_BOUND"]
+__all__ = ["BUILTIN_JUDGES", "LINE_CAP_BOUND", "Settings"]
 
 #: ``lending_granted_line_fen`` isolates lines at the 50,000 CNY cap above this bound.
 LINE_CAP_BOUND = 4_990_000.0
@@ -22,24 +29,25 @@ LINE_CAP_BOUND = 4_990_000.0
 
 @dataclass(frozen=True)
 class Settings:
-    """``alpha`` is the whole canary's false-alarm bound, split evenly (Bonferroni) over
-    the ``tests`` statistical metrics, so the rollout as a whole keeps it."""
+    """``alpha`` is the whole canary's false-alarm bound; this metric may spend the
+    fraction ``share`` of it (weighted Bonferroni: the shares of all statistical metrics
+    sum to 1), so the rollout as a whole keeps ``alpha``."""
 
     alpha: float
     min_samples: int
     tolerance: float
     critical: bool
-    tests: int = 1
+    share: float = 1.0
 
     @property
     def bar(self) -> float:
-        return self.tests / self.alpha
+        return 1.0 / (self.alpha * self.share)
 
     @property
     def bar_text(self) -> str:
-        if self.tests == 1:
+        if self.share >= 1.0:
             return f"1/α={self.bar:g}"
-        return f"{self.tests}/α={self.bar:g} (α={self.alpha:g} split over {self.tests} metrics)"
+        return f"{self.bar:g} (α={self.alpha:g}, this metric's share {self.share:.3g})"
 
 
 def _pct(x: float | None) -> str:
@@ -95,15 +103,26 @@ def _error_ratio(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
     )
 
 
-_GRADE_NAMES = {1.0: "A", 2.0: "B", 3.0: "C", 4.0: "other grades"}
+_GRADE_NAMES = {1.0: "A", 2.0: "B", 3.0: "C"}
+
+
+_APPROVED_BOUNDS = (1.0, 2.0, 3.0)  # A | B | C | other approved grades
+
+
+def _approved_grades(h: Hist) -> Hist:
+    """The grade histogram of approvals only (declines, at +Inf, left out)."""
+    cum = h.at((*_APPROVED_BOUNDS, 4.0))
+    return Hist(tuple(zip(_APPROVED_BOUNDS, cum[:-1])), cum[-1], 0.0)
 
 
 def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
-    """Approval drift: the declined share (two-sided count test) and the grade mix of
-    all decisions (approved A, B, C, other, declined: an ordinal histogram, two-sided).
+    """Approval drift: the declined share of credit decisions (two-sided count test) and
+    the grades of approvals (ordinal A < B < C < other, two-sided histogram test); the
+    e-value is the mean of both.
 
-    A scoring change moves decisions across grades long before enough extra declines
-    pile up, so the grade mix finds it sooner.
+    A scoring change moves approvals across grades long before enough extra declines pile
+    up; judged among approvals the grade shift is as sharp as the APR shift it causes, so
+    the reason names the cause rather than the downstream price.
     """
     ivs = [
         CountInterval(i.track("canary").counter("declines"), i.track("stable").counter("declines"),
@@ -111,27 +130,32 @@ def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdic
         for i in incs
     ]
     count = count_evidence(ivs, tolerance=s.tolerance, direction="two-sided")
-    hivs, bounds, tc, ts = _hist_intervals(incs, "grades")
-    mix = histogram_evidence(hivs, bounds, tolerance=s.tolerance, direction="two-sided")
-    # The declined share is the grade mix's last bound, so the mix's evidence covers it;
-    # the count test alone serves snapshots without a grade breakdown.
-    log_e = mix.log_e if mix.tests else count.log_e
+    hivs = []
+    tc, ts = Hist(), Hist()
+    for i in incs:
+        gc = _approved_grades(i.track("canary").histogram("grades"))
+        gs = _approved_grades(i.track("stable").histogram("grades"))
+        tc, ts = tc.plus(gc), ts.plus(gs)
+        hivs.append(HistInterval(gc.at(_APPROVED_BOUNDS), gs.at(_APPROVED_BOUNDS), gc.count, gs.count))
+    mix = histogram_evidence(hivs, _APPROVED_BOUNDS, tolerance=s.tolerance, direction="two-sided")
+    has_grades = tc.count > 0 or ts.count > 0
+    log_e = (math.log(0.5) + math.log(math.exp(min(count.log_e, 700.0)) + math.exp(min(mix.log_e, 700.0)))
+             if has_grades else count.log_e)
     e = math.exp(min(log_e, 700.0))
 
     def side(rate: float | None, declines: float, n: float, h: Hist) -> dict:
         shares = {}
         if h.count:
-            below = dict(zip(bounds, h.at(bounds)))
             prev = 0.0
-            for b in bounds:
-                shares[f"approved_{_GRADE_NAMES.get(b, str(b))}"] = (below[b] - prev) / h.count
-                prev = below[b]
+            for b, cum in zip(_APPROVED_BOUNDS, h.at(_APPROVED_BOUNDS)):
+                shares[f"grade_{_GRADE_NAMES[b]}_of_approvals"] = (cum - prev) / h.count
+                prev = cum
         return {"value": None if rate is None else 1.0 - rate, "approval_rate": None if rate is None else 1.0 - rate,
                 "declined_share": rate, "declines": declines, "n": n, **shares}
 
     canary = side(count.rate_canary, count.events_canary, count.exposure_canary, tc)
     stable = side(count.rate_stable, count.events_stable, count.exposure_stable, ts)
-    judge = "sequential-histogram" if mix.tests else "sequential-count"
+    judge = "sequential-count+histogram" if has_grades else "sequential-count"
     low = _not_enough("approval-rate", judge, s, query, count.exposure_canary,
                       count.exposure_stable, stable, canary, "credit decisions", e)
     if low is not None:
@@ -139,16 +163,16 @@ def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdic
     c, st = count.rate_canary or 0.0, count.rate_stable or 0.0
     move = "fewer approvals" if c > st else "more approvals" if c < st else "same approvals"
     head = f"canary approves {_pct(1 - c)} vs stable {_pct(1 - st)} ({move})"
-    if e >= s.bar and mix.best is not None and bounds[mix.best[1]] < 3.0:
+    if e >= s.bar and mix.best is not None and mix.log_e > count.log_e:
         tail, j, _ = mix.best
-        b = bounds[j]
+        b = _APPROVED_BOUNDS[j]
         if tail in ("upper", "below"):
-            where = f"worse than grade {_GRADE_NAMES.get(b, b)}"
+            where = f"below grade {_GRADE_NAMES[b]}"
             sc, ss = _share(tc, b, True), _share(ts, b, True)
         else:
-            where = f"approved at grade {_GRADE_NAMES.get(b, b)} or better"
+            where = f"at grade {_GRADE_NAMES[b]} or better"
             sc, ss = _share(tc, b, False), _share(ts, b, False)
-        head += f"; grade mix shifted: {_pct(sc)} of canary decisions {where} vs {_pct(ss)} of stable"
+        head += f"; grades shifted: {_pct(sc)} of canary approvals {where} vs {_pct(ss)} of stable"
     sizes = f"(n={count.exposure_canary:g}/{count.exposure_stable:g})"
     if e >= s.bar:
         return Verdict("approval-rate", judge, "fail", s.critical, query, stable, canary, e, s.bar,

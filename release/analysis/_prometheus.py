@@ -4,14 +4,15 @@ queries (``/api/v1/query``) at "now". Series are told apart by their ``track`` l
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ._errors import PrometheusError, SpecError
 from ._scrape import _ordinal
 from ._snapshot import COUNTERS, HISTOGRAMS, Hist, Snapshot, TrackSnapshot, grade_rank
 from ._template import render
 
-__all__ = ["PrometheusProvider", "DEFAULT_QUERIES"]
+__all__ = ["DEFAULT_QUERIES", "PrometheusProvider"]
 
 _V1 = 'track="{{track}}",http_route=~"/v1/.*"'
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from ._errors import EndpointError
 from ._snapshot import GRADE_BOUNDS, Hist, Snapshot, TrackSnapshot, grade_rank
 
-__all__ = ["ScrapeProvider", "parse_exposition", "SCRAPE_DESCRIPTIONS"]
+__all__ = ["SCRAPE_DESCRIPTIONS", "ScrapeProvider", "parse_exposition"]
 
 HTTP = "http_server_request_duration_seconds"
 DECISIONS = "lending_credit_decisions_total"

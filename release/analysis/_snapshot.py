@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = [
     "COUNTERS",
+    "GRADE_BOUNDS",
     "HISTOGRAMS",
     "Hist",
-    "TrackSnapshot",
-    "Snapshot",
     "Increment",
-    "increment",
+    "Snapshot",
+    "TrackSnapshot",
     "grade_rank",
-    "GRADE_BOUNDS",
+    "increment",
 ]
 
 COUNTERS = ("requests", "errors", "decisions", "declines", "apr_outside")
@@ -56,7 +57,7 @@ class Hist:
 
     @classmethod
     def from_cumulative(cls, by_le: Mapping[float, float], *, sum: float = 0.0,
-                        count: float | None = None) -> "Hist":
+                        count: float | None = None) -> Hist:
         finite = sorted((le, v) for le, v in by_le.items() if not math.isinf(le))
         total = count if count is not None else by_le.get(math.inf, finite[-1][1] if finite else 0.0)
         return cls(tuple(finite), float(total), float(sum))
@@ -73,19 +74,19 @@ class Hist:
             out.append(self.buckets[i - 1][1] if i else 0.0)
         return tuple(out)
 
-    def minus(self, other: "Hist") -> "Hist":
+    def minus(self, other: Hist) -> Hist:
         bounds = tuple(sorted(set(self.bounds()) | set(other.bounds())))
         mine, theirs = self.at(bounds), other.at(bounds)
         return Hist(tuple((b, a - t) for b, a, t in zip(bounds, mine, theirs)),
                     self.count - other.count, self.sum - other.sum)
 
-    def plus(self, other: "Hist") -> "Hist":
+    def plus(self, other: Hist) -> Hist:
         bounds = tuple(sorted(set(self.bounds()) | set(other.bounds())))
         mine, theirs = self.at(bounds), other.at(bounds)
         return Hist(tuple((b, a + t) for b, a, t in zip(bounds, mine, theirs)),
                     self.count + other.count, self.sum + other.sum)
 
-    def decreased_from(self, earlier: "Hist") -> bool:
+    def decreased_from(self, earlier: Hist) -> bool:
         if self.count < earlier.count:
             return True
         bounds = earlier.bounds()
@@ -95,7 +96,7 @@ class Hist:
         return {"buckets": {_le_key(le): v for le, v in self.buckets}, "count": self.count, "sum": self.sum}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Hist":
+    def from_dict(cls, data: Mapping[str, Any]) -> Hist:
         buckets = tuple(sorted((float(k), float(v)) for k, v in data.get("buckets", {}).items()
                                if k != "+Inf"))
         return cls(buckets, float(data.get("count", 0.0)), float(data.get("sum", 0.0)))
@@ -119,7 +120,7 @@ class TrackSnapshot:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TrackSnapshot":
+    def from_dict(cls, data: Mapping[str, Any]) -> TrackSnapshot:
         return cls(
             {k: float(v) for k, v in data.get("counters", {}).items()},
             {k: Hist.from_dict(v) for k, v in data.get("histograms", {}).items()},
@@ -140,7 +141,7 @@ class Snapshot:
         return {"taken_at": self.taken_at, "tracks": {k: t.to_dict() for k, t in self.tracks.items()}}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Snapshot":
+    def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
         return cls(float(data["taken_at"]),
                    {k: TrackSnapshot.from_dict(v) for k, v in data.get("tracks", {}).items()})
 

@@ -35,15 +35,15 @@ from pydantic import (
 )
 
 __all__ = [
+    "BUILTIN_METRICS",
     "AnalysisSpec",
+    "MetricSpec",
+    "PrometheusSpec",
     "ProviderSpec",
     "ScrapeSpec",
-    "PrometheusSpec",
-    "MetricSpec",
-    "BUILTIN_METRICS",
     "default_analysis",
-    "parse_duration",
     "format_duration",
+    "parse_duration",
 ]
 
 #: Names of the built-in metrics; they appear in rollback reasons and are contracts.
@@ -70,7 +70,8 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, bool):
-        raise ValueError("a duration is a string such as '5s' or a number of seconds")
+        # ValueError, not TypeError: pydantic turns only ValueError into a validation error.
+        raise ValueError("a duration is a string such as '5s' or a number of seconds")  # noqa: TRY004
     elif isinstance(value, (int, float)):
         seconds = float(value)
     elif isinstance(value, str):
@@ -79,7 +80,7 @@ def parse_duration(value: Any) -> timedelta:
             raise ValueError(f"bad duration {value!r}: write e.g. 500ms, 5s, 1m, 1m30s, 1h")
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(text))
     else:
-        raise ValueError("a duration is a string such as '5s' or a number of seconds")
+        raise ValueError("a duration is a string such as '5s' or a number of seconds")  # noqa: TRY004
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return timedelta(seconds=seconds)
@@ -149,13 +150,12 @@ class ProviderSpec(_Model):
     def _default_scrape(cls, data: Any) -> Any:
         if isinstance(data, str):  # "scrape" / "prometheus" as a shorthand
             return {data: {}}
-        if isinstance(data, dict) and not any(data.get(k) is not None for k in ("scrape", "prometheus")):
-            if not data:
-                return {"scrape": {}}
+        if isinstance(data, dict) and not data:
+            return {"scrape": {}}
         return data
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "ProviderSpec":
+    def _exactly_one(self) -> ProviderSpec:
         chosen = [k for k in ("scrape", "prometheus") if getattr(self, k) is not None]
         if len(chosen) != 1:
             raise ValueError("provider: give exactly one of 'scrape' or 'prometheus'")
@@ -188,7 +188,7 @@ class MetricSpec(_Model):
     critical: bool | None = Field(default=None, description="a fail rolls back at once")
 
     @model_validator(mode="after")
-    def _kind(self) -> "MetricSpec":
+    def _kind(self) -> MetricSpec:
         if self.query is None:
             if self.name not in BUILTIN_METRICS:
                 raise ValueError(
@@ -232,7 +232,7 @@ class AnalysisSpec(_Model):
     )
 
     @model_validator(mode="after")
-    def _unique(self) -> "AnalysisSpec":
+    def _unique(self) -> AnalysisSpec:
         names = [m.name for m in self.metrics or ()]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

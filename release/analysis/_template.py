@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from ._errors import TemplateError
 
-__all__ = ["render", "keys"]
+__all__ = ["keys", "render"]
 
 _KEY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
-__all__ = ["Decision", "Verdict", "AnalysisResult", "combine"]
+__all__ = ["AnalysisResult", "Decision", "Verdict", "combine"]
 
 Decision = Literal["pass", "fail", "inconclusive"]
 
@@ -63,7 +64,7 @@ class Verdict:
         )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Verdict":
+    def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
@@ -88,7 +89,7 @@ class AnalysisResult:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "AnalysisResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> AnalysisResult:
         return cls(
             decision=data["decision"],
             critical=bool(data["critical"]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from release.analysis import (
     AnalysisSpec,
@@ -50,14 +51,14 @@ def _run(canary: Build, *, weight: float = 0.3, batches: int = 40, batch: int = 
 )
 def test_each_fault_is_rolled_back_by_the_right_metric(canary, metric):
     result, first_fail, _ = _run(canary)
-    assert result.decision == "fail", result.reason
+    assert result.decision == "fail" and first_fail is not None, result.reason
     assert result.failed[0].metric == metric, result.reason
     assert result.reason.startswith(metric + ":")
     assert not result.critical
 
 
 def test_apr_outside_the_guardrail_is_critical_at_once():
-    result, first_fail, _ = _run(Build(apr_outside_share=0.5), batches=10)
+    result, _, _ = _run(Build(apr_outside_share=0.5), batches=10)
     assert result.decision == "fail" and result.critical
     assert result.failed[0].metric == "apr-guardrail"
     v = result.verdict("apr-guardrail")
@@ -93,9 +94,9 @@ def test_verdicts_are_explained_and_serialisable():
     v = result.verdict("error-ratio")
     assert "http_server_request_duration_seconds_count" in v.query
     assert v.canary["n"] > 0 and v.stable["n"] > 0 and v.canary["error_ratio"] > v.stable["error_ratio"]
-    # α=0.01 split over the five statistical metrics: the bar is 5/α.
-    assert v.statistic >= v.threshold == 500
-    assert "e-value" in v.explanation and "5/α=500" in v.explanation
+    # α=0.01 split over the statistical metrics; error-ratio's share is 1/4: the bar is 400.
+    assert v.statistic >= v.threshold == pytest.approx(400)
+    assert "e-value" in v.explanation and "≥ 400 (α=0.01, this metric's share 0.25)" in v.explanation
     assert v.canary["value"] == v.canary["error_ratio"]
     json.dumps(result.to_dict())
     json.dumps(analyzer.state())
@@ -120,8 +121,9 @@ def test_counter_reset_is_reported_not_negative():
     pair.traffic(400)
     a.begin()
     # The canary process restarts: a fresh registry starts from zero.
-    from .streams import Service
     import random
+
+    from .streams import Service
 
     pair.services["canary"] = Service("canary", Build(), random.Random(99))
     pair.traffic(100)
@@ -153,9 +155,9 @@ def test_threshold_metrics_need_prometheus_and_known_template_keys():
 def test_spec_parses_camel_case_and_rejects_unknown_fields():
     spec = AnalysisSpec.model_validate({"interval": "1m30s", "minSamples": 50, "provider": {"prometheus": {}}})
     assert spec.interval_seconds == 90 and spec.min_samples == 50 and spec.provider.kind == "prometheus"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         AnalysisSpec.model_validate({"intervall": "5s"})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         AnalysisSpec.model_validate({"metrics": [{"name": "nope"}]})
     assert default_analysis().builtins() == ["error-ratio", "latency", "approval-rate", "apr",
                                              "granted-line", "apr-guardrail"]
@@ -176,3 +178,13 @@ def test_intervals_merge_at_one_weight_and_split_when_the_weight_changes():
         pair.traffic(100)
         a.evaluate()
     assert len(a.state()["intervals"]) == 2
+
+
+def test_alpha_shares_of_the_enabled_metrics_sum_to_one():
+    for spec in (default_analysis(),
+                 AnalysisSpec.model_validate({"metrics": [{"name": "apr", "enabled": False},
+                                                          {"name": "latency", "enabled": False}]})):
+        a = Analyzer(spec, Pair(Build(), Build()))
+        shares = [a.settings(n).share for n in spec.builtins() if n != "apr-guardrail"]
+        assert sum(shares) == pytest.approx(1.0)
+    assert Analyzer(default_analysis(), Pair(Build(), Build())).settings("apr").bar == pytest.approx(800)

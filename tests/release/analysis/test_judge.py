@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from release.analysis import CountInterval, HistInterval, count_evidence, histogram_evidence
+from release.analysis import (
+    CountInterval,
+    HistInterval,
+    count_evidence,
+    histogram_evidence,
+)
 from release.analysis._judge import count_log_e_path
 
 ALPHA = 0.01
