@@ -139,6 +139,7 @@ class Analyzer:
             tolerance=(m.tolerance if m is not None and m.tolerance is not None else self.spec.tolerance),
             critical=critical,
             share=self._alpha_share(name),
+            margin=self.spec.margin,
         )
 
     def _alpha_share(self, name: str) -> float:

@@ -176,6 +176,65 @@ def count_evidence(intervals: Sequence[CountInterval], *, tolerance: float,
     )
 
 
+def count_equivalence(intervals: Sequence[CountInterval], *, margin: float,
+                      direction: Direction = "greater") -> float:
+    """log e-value *against* "the canary is worse than ``margin`` x stable": the other
+    half of a three-way sequential decision (regression / keep watching / equivalent).
+
+    ``greater`` tests H0: rho >= margin against rho < margin; ``less`` tests
+    H0: rho <= 1/margin; ``two-sided`` needs both (an intersection-union test: the
+    smaller e-value). The same mixture martingale as :func:`count_evidence`, mirrored, so
+    Ville's inequality bounds the chance of calling a bad canary equivalent by 1/E.
+    Without events on either track there is no evidence: the result is 0 (e-value 1),
+    never "equivalent".
+
+    >>> import math
+    >>> math.exp(count_equivalence([CountInterval(200, 600, 1000, 3000)], margin=2.0)) > 100
+    True
+    """
+    if margin <= 1.0:
+        raise ValueError("margin must be > 1")
+    if not intervals:
+        return 0.0
+    ec, es, nc, ns = _arrays(intervals)
+    logs = []
+    if direction in ("greater", "two-sided"):
+        logs.append(_log_e_one_sided(ec, es, nc, ns, 1.0 / margin, -1.0))
+    if direction in ("less", "two-sided"):
+        logs.append(_log_e_one_sided(ec, es, nc, ns, 1.0 / margin, +1.0))
+    return float(min(logs))
+
+
+def histogram_equivalence(intervals: Sequence["HistInterval"], bounds: Sequence[float], *, margin: float,
+                          direction: Literal["greater", "two-sided"] = "greater",
+                          min_share: float = 0.1) -> tuple[float, int]:
+    """log e-value against "the canary's distribution is shifted beyond ``margin``",
+    and how many bounds it rests on.
+
+    At every informative bound (stable's share above it within [min_share, 1-min_share])
+    the canary's tail above the bound must be shown no heavier than ``margin`` x
+    stable's (and, two-sided, no lighter than stable's / margin); all of them at once
+    (intersection-union: the smallest e-value). No informative bound: no evidence.
+    """
+    if not intervals or not bounds:
+        return 0.0, 0
+    count_s = sum(iv.count_stable for iv in intervals)
+    if count_s <= 0:
+        return 0.0, 0
+    logs: list[float] = []
+    for j in range(len(bounds)):
+        above_s = sum(iv.count_stable - iv.stable[j] for iv in intervals)
+        if not min_share <= above_s / count_s <= 1.0 - min_share:
+            continue
+        tails = [CountInterval(iv.count_canary - iv.canary[j], iv.count_stable - iv.stable[j],
+                               iv.count_canary, iv.count_stable) for iv in intervals]
+        logs.append(count_equivalence(tails, margin=margin, direction=direction if direction == "greater"
+                                      else "two-sided"))
+    if not logs:
+        return 0.0, 0
+    return float(min(logs)), len(logs)
+
+
 @dataclass(frozen=True)
 class HistInterval:
     """One interval of two cumulative histograms on common ``bounds`` (finite ``le``s).

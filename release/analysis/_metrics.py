@@ -14,7 +14,9 @@ from typing import Literal
 from ._judge import (
     CountInterval,
     HistInterval,
+    count_equivalence,
     count_evidence,
+    histogram_equivalence,
     histogram_evidence,
     quantile,
 )
@@ -38,10 +40,17 @@ class Settings:
     tolerance: float
     critical: bool
     share: float = 1.0
+    margin: float = 2.0
 
     @property
     def bar(self) -> float:
         return 1.0 / (self.alpha * self.share)
+
+    @property
+    def equivalence_bar(self) -> float:
+        """A pass needs every metric shown equivalent (an intersection-union test), so
+        each may use the whole alpha: no Bonferroni split here."""
+        return 1.0 / self.alpha
 
     @property
     def bar_text(self) -> str:
@@ -70,6 +79,22 @@ def _not_enough(name: str, judge: str, s: Settings, query: str, n_c: float, n_s:
     )
 
 
+def _no_regression(name: str, judge: str, s: Settings, query: str, stable: dict, canary: dict,
+                   e: float, log_eq: float, text: str, *, rests_on: str = "") -> Verdict:
+    """Below the regression bar: ``pass`` only once equivalence is shown, else keep
+    watching. "Not rejected yet" is not "fine": with little data a 5 %-error canary
+    sits below the bar too."""
+    eq = math.exp(min(log_eq, 700.0))
+    canary = {**canary, "equivalence_e": eq}
+    if eq >= s.equivalence_bar:
+        return Verdict(name, judge, "pass", s.critical, query, stable, canary, e, s.bar,
+                       f"{text}; equivalent within ×{s.margin:g}{rests_on} (e-value {_e(eq)} ≥ "
+                       f"{s.equivalence_bar:g})")
+    return Verdict(name, judge, "inconclusive", s.critical, query, stable, canary, e, s.bar,
+                   f"{text}; not yet shown within ×{s.margin:g} of stable{rests_on} (e-value {_e(eq)} < "
+                   f"{s.equivalence_bar:g}): keep watching")
+
+
 def _count_verdict(name: str, incs: Sequence[Increment], s: Settings, query: str, *,
                    events: str, exposure: str, direction: Literal["greater", "two-sided"],
                    label: str, unit: str, describe: Callable[[float, float, str], str]) -> Verdict:
@@ -91,8 +116,9 @@ def _count_verdict(name: str, incs: Sequence[Increment], s: Settings, query: str
     if e >= s.bar:
         return Verdict(name, "sequential-count", "fail", s.critical, query, stable, canary, e, s.bar,
                        f"{head} {sizes}, e-value {_e(e)} ≥ {s.bar_text}")
-    return Verdict(name, "sequential-count", "pass", s.critical, query, stable, canary, e, s.bar,
-                   f"{head} {sizes}, e-value {_e(e)} < {s.bar:g}: no regression beyond ×{s.tolerance:g}")
+    return _no_regression(name, "sequential-count", s, query, stable, canary, e,
+                          count_equivalence(ivs, margin=s.margin, direction=direction),
+                          f"{head} {sizes}, e-value {_e(e)} < {s.bar:g}: no regression beyond ×{s.tolerance:g}")
 
 
 def _error_ratio(incs: Sequence[Increment], s: Settings, query: str) -> Verdict:
@@ -177,8 +203,10 @@ def _approval_rate(incs: Sequence[Increment], s: Settings, query: str) -> Verdic
     if e >= s.bar:
         return Verdict("approval-rate", judge, "fail", s.critical, query, stable, canary, e, s.bar,
                        f"{head} {sizes}, e-value {_e(e)} ≥ {s.bar_text}")
-    return Verdict("approval-rate", judge, "pass", s.critical, query, stable, canary, e, s.bar,
-                   f"{head} {sizes}, e-value {_e(e)} < {s.bar:g}: no drift beyond ×{s.tolerance:g}")
+    return _no_regression("approval-rate", judge, s, query, stable, canary, e,
+                          count_equivalence(ivs, margin=s.margin, direction="two-sided"),
+                          f"{head} {sizes}, e-value {_e(e)} < {s.bar:g}: no drift beyond ×{s.tolerance:g}",
+                          rests_on=" (declined share)")
 
 
 def _hist_intervals(incs: Sequence[Increment], key: str) -> tuple[list[HistInterval], tuple[float, ...], Hist, Hist]:
@@ -253,8 +281,10 @@ def _hist_verdict(name: str, key: str, incs: Sequence[Increment], s: Settings, q
     if e >= s.bar and ev.best is not None:
         return Verdict(name, "sequential-histogram", "fail", s.critical, query, stable, canary, e, s.bar,
                        f"canary {sense}: {where}; {summary} {sizes}, e-value {_e(e)} ≥ {s.bar_text}")
-    return Verdict(name, "sequential-histogram", "pass", s.critical, query, stable, canary, e, s.bar,
-                   f"{summary} {sizes}, e-value {_e(e)} < {s.bar:g}: no shift beyond ×{s.tolerance:g}")
+    log_eq, informative = histogram_equivalence(ivs, bounds, margin=s.margin, direction=direction)
+    return _no_regression(name, "sequential-histogram", s, query, stable, canary, e, log_eq,
+                          f"{summary} {sizes}, e-value {_e(e)} < {s.bar:g}: no shift beyond ×{s.tolerance:g}",
+                          rests_on=f" at {informative} bucket bounds" if informative else " (no informative bucket)")
 
 
 def _seconds(x: float | None) -> str:

@@ -227,6 +227,11 @@ class AnalysisSpec(_Model):
         default=1.2, ge=1.0,
         description="the canary's rate may exceed stable's by this factor before it is a regression",
     )
+    margin: float = Field(
+        default=2.0, gt=1.0,
+        description="a metric passes (so an analysis step may end early) only once the canary is "
+        "shown within this factor of stable; until then it is 'keep watching', never a pass",
+    )
     metrics: list[MetricSpec] | None = Field(
         default=None, description="tune or switch off built-ins, add threshold metrics"
     )

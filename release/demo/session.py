@@ -9,6 +9,8 @@ way out, Ctrl-C included.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import threading
@@ -69,6 +71,10 @@ class DemoSession:
         self._sd_thread: threading.Thread | None = None
         self.controller: Any = None
         self.canary_traffic_at: float | None = None
+        self.console: subprocess.Popen[bytes] | None = None
+        self.console_url: str | None = None
+        self.spans_path = self.workdir / "spans.sqlite"
+        self._last_router_line = ""
 
     # -- preparation -------------------------------------------------------------------
     def _lendops(self, *args: str, timeout: float = 120) -> str:
@@ -84,6 +90,11 @@ class DemoSession:
 
     def prepare(self) -> Path:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        # The services the controller starts inherit this environment: every process
+        # writes a sample of its traces into one span store that the console reads.
+        os.environ.setdefault("LENDING_TRACING_EXPORTER", "store")
+        os.environ.setdefault("LENDING_TRACING_STORE", str(self.spans_path))
+        os.environ.setdefault("LENDING_TRACING_SAMPLE_RATIO", "0.25")
         self._lendops("db", "upgrade", "--db", self.db_url)
         self._lendops("seed", "--db", self.db_url)
         tokens = self.workdir / "tokens.json"
@@ -147,10 +158,12 @@ class DemoSession:
         progress = Progress(self.options.mode)
 
         def on_event(event: dict[str, Any]) -> None:
-            if self.canary_traffic_at is None and (event.get("weight") or event.get("cohort")):
+            state = self.controller.state if self.controller is not None else None
+            if self.canary_traffic_at is None and state is not None and state.canary_has_traffic:
                 self.canary_traffic_at = float(event.get("at") or time.time())
             progress(event)
             if event.get("type") == "step" and self.controller is not None:
+                self._start_console()
                 self._echo_router()
 
         self.controller = Controller(store, runtime, metrics=RolloutMetrics(), on_event=on_event)
@@ -169,6 +182,29 @@ class DemoSession:
         self.echo(f"watch it     lendops release status --workdir {self.workdir}")
         self.echo("")
 
+    def _start_console(self) -> None:
+        """The web console, once the canary runs (its address is known only then)."""
+        if self.console is not None:
+            return
+        runtime = self.controller.runtime
+        endpoints = runtime.endpoints()
+        if "canary" not in endpoints:
+            return
+        port = _free_port()
+        store = self.controller.store
+        args = [*self.options.lendops_cmd, "console", "--port", str(port), "--spans", str(self.spans_path),
+                "--rollout-status", str(store.path), "--window", "15"]
+        if self.prometheus is not None:
+            args += ["--prometheus", self.prometheus.url]
+        else:
+            args += [arg for track, url in sorted(endpoints.items()) for arg in ("--target", f"{track}={url}")]
+        with (self.workdir / "console.log").open("ab") as log:
+            self.console = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
+        self.console_url = f"http://127.0.0.1:{port}/"
+        if self.options.mode == "rich":
+            self.echo(f"             web console {self.console_url}")
+
     def _echo_router(self) -> None:
         if self.options.mode != "rich":
             return
@@ -177,7 +213,10 @@ class DemoSession:
         endpoints = runtime.endpoints()
         if router:
             parts = [f"router {router}"] + [f"{k} {v}/metrics" for k, v in sorted(endpoints.items())]
-            self.echo("             " + "  ".join(parts))
+            line = "             " + "  ".join(parts)
+            if line != self._last_router_line:  # only when a process or port changed
+                self._last_router_line = line
+                self.echo(line)
 
     def _summarise(self, state: Any, provider: str, store: Any) -> DemoResult:
         scenario = self.options.scenario
@@ -212,6 +251,18 @@ class DemoSession:
         self._sd_stop.set()
         if self.prometheus is not None:
             self.prometheus.stop()
+        if self.console is not None and self.console.poll() is None:
+            self.console.terminate()
+            try:
+                self.console.wait(10)
+            except subprocess.TimeoutExpired:
+                self.console.kill()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _failing_metric(state: Any) -> str:

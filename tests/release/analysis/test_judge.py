@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -159,3 +161,36 @@ def test_false_alarms_under_constant_peeking_stay_below_alpha_unlike_a_naive_che
             naive += 1
     assert sequential / runs <= ALPHA + 0.01  # ≤ α up to simulation error (sd ≈ 0.5 %)
     assert naive / runs > 3 * ALPHA
+
+
+# -- equivalence: the "pass" half of the three-way decision ---------------------------------
+def test_equivalence_needs_evidence_not_just_absence_of_regression():
+    from release.analysis._judge import count_equivalence
+
+    same = count_equivalence([CountInterval(200, 600, 1000, 3000)], margin=2.0)
+    assert math.exp(same) > 1e6
+    assert count_equivalence([CountInterval(0, 0, 1000, 3000)], margin=2.0) == 0.0  # no events, no claim
+    worse = count_equivalence([CountInterval(55, 0, 1000, 3000)], margin=2.0)
+    assert math.exp(worse) < 1.0
+    few = count_equivalence([CountInterval(12, 36, 100, 300)], margin=2.0, direction="two-sided")
+    assert math.exp(few) < 100
+
+
+def test_equivalence_is_anytime_valid_at_the_margin():
+    """A canary exactly ``margin`` times worse, checked after every batch, is called
+    equivalent in at most about alpha of the runs."""
+    import numpy as np
+
+    from release.analysis._judge import count_equivalence
+
+    rng = np.random.default_rng(7)
+    runs, batches, alpha = 200, 60, 0.01
+    false_calls = 0
+    for _ in range(runs):
+        ivs = []
+        for _ in range(batches):
+            ivs.append(CountInterval(float(rng.poisson(100 * 0.04)), float(rng.poisson(100 * 0.02)), 100.0, 100.0))
+            if count_equivalence(ivs, margin=2.0) >= math.log(1 / alpha):
+                false_calls += 1
+                break
+    assert false_calls <= 4, false_calls  # expected <= 2 of 200; 4 leaves room for chance
