@@ -20,7 +20,6 @@ Built-in metrics are always judged unless switched off; threshold metrics are ad
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -33,6 +32,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+from release.duration import PATTERN, format_seconds, parse_seconds
 
 __all__ = [
     "BUILTIN_METRICS",
@@ -56,9 +57,7 @@ BUILTIN_METRICS: tuple[str, ...] = (
     "apr-guardrail",
 )
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION_PATTERN = r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$"
+_DURATION_PATTERN = PATTERN
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -67,37 +66,12 @@ def parse_duration(value: Any) -> timedelta:
     >>> parse_duration("1m30s")
     datetime.timedelta(seconds=90)
     """
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, bool):
-        # ValueError, not TypeError: pydantic turns only ValueError into a validation error.
-        raise ValueError("a duration is a string such as '5s' or a number of seconds")  # noqa: TRY004
-    elif isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text or _PART.sub("", text):
-            raise ValueError(f"bad duration {value!r}: write e.g. 500ms, 5s, 1m, 1m30s, 1h")
-        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(text))
-    else:
-        raise ValueError("a duration is a string such as '5s' or a number of seconds")  # noqa: TRY004
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=parse_seconds(value, allow_zero=False))
 
 
 def format_duration(value: timedelta | float) -> str:
     """The shortest spelling that Prometheus also accepts in a range selector (``5s``, ``1m``)."""
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    ms = round(seconds * 1000)
-    if ms % 1000:
-        return f"{ms}ms"
-    whole = ms // 1000
-    if whole and whole % 3600 == 0:
-        return f"{whole // 3600}h"
-    if whole and whole % 60 == 0:
-        return f"{whole // 60}m"
-    return f"{whole}s"
+    return format_seconds(value.total_seconds() if isinstance(value, timedelta) else float(value))
 
 
 Duration = Annotated[
