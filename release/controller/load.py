@@ -8,23 +8,10 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from release.process import pid_alive
 from release.spec.model import LoadSpec
 
 __all__ = ["LoadDriver"]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
 
 
 class LoadDriver:
@@ -54,7 +41,7 @@ class LoadDriver:
     def active(self) -> bool:
         if self.running is not None:
             return bool(self.running.running)
-        return self.orphan_pid is not None and _alive(self.orphan_pid)
+        return self.orphan_pid is not None and pid_alive(self.orphan_pid)
 
     def stop(self) -> str:
         """Stop the load; a one-line summary for the history."""
@@ -63,7 +50,7 @@ class LoadDriver:
             self.running = None
             return (f"load {summary.scenario}: {summary.requests} requests, {summary.failures} failed, "
                     f"{summary.request_rate:.1f} req/s, tracks {summary.tracks}")
-        if self.orphan_pid is not None and _alive(self.orphan_pid):
+        if self.orphan_pid is not None and pid_alive(self.orphan_pid):
             try:
                 os.killpg(self.orphan_pid, signal.SIGTERM)
             except ProcessLookupError:

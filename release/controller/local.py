@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from release.controller.errors import RuntimeFailure
+from release.process import free_port
 from release.spec import Rollout
 from release.traffic.split import TrafficSplit
 
@@ -30,12 +30,6 @@ _STATE_FILE = "local-runtime.json"
 #: requests already in flight (and the router's pooled keep-alive connections, closed
 #: after 1.5 s idle) finish instead of being cut: Argo's scaleDownDelaySeconds, short.
 DRAIN_SECONDS = 2.0
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
@@ -169,7 +163,7 @@ class LocalRuntime:
         canary = canary or ends.get("canary") or stable
         traffic = self.rollout.spec.traffic
         ports = getattr(self, "_router_ports", None) or (
-            traffic.port or _free_port(self.host), traffic.adminPort or _free_port(self.host))
+            traffic.port or free_port(self.host), traffic.adminPort or free_port(self.host))
         # A router that has to be (re)started begins with everything on stable; the
         # controller re-applies the saved split right after.
         self.router = RouterProcess.start(ports[0], ports[1], stable, canary, impl=self.impl, weight=0,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from release.process import free_port
 
 from .scenario import DemoScenario
 from .spec import rollout_yaml
@@ -190,7 +191,7 @@ class DemoSession:
         endpoints = runtime.endpoints()
         if "canary" not in endpoints:
             return
-        port = _free_port()
+        port = free_port()
         store = self.controller.store
         args = [*self.options.lendops_cmd, "console", "--port", str(port), "--spans", str(self.spans_path),
                 "--rollout-status", str(store.path), "--window", "15"]
@@ -257,12 +258,6 @@ class DemoSession:
                 self.console.wait(10)
             except subprocess.TimeoutExpired:
                 self.console.kill()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _failing_metric(state: Any) -> str:

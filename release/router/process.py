@@ -14,24 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from release.process import pid_alive
+
 from .errors import RouterStartError
 
 __all__ = ["RouterProcess"]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours still answers kill(0); reap it if it is one.
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
 
 
 def _healthy(admin_url: str, timeout: float = 0.5) -> bool:
@@ -101,7 +88,7 @@ class RouterProcess:
     @classmethod
     def attach(cls, pid: int, url: str, admin_url: str) -> RouterProcess:
         """Re-attach to a router started earlier (e.g. by a controller before a restart)."""
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             raise RouterStartError(f"router pid {pid} is not running")
         if not _healthy(admin_url, timeout=2.0):
             raise RouterStartError(f"router pid {pid} does not answer on {admin_url}/healthz")
@@ -110,7 +97,7 @@ class RouterProcess:
     def alive(self) -> bool:
         if self._popen is not None:
             return self._popen.poll() is None
-        return _pid_alive(self.pid)
+        return pid_alive(self.pid)
 
     def log_tail(self, lines: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():

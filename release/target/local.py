@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -20,29 +19,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from release.process import free_port, pid_alive
+
 from .errors import TargetError
 
 __all__ = ["LocalTarget", "ServiceHandle"]
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours still answers kill(0): reap it
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -91,7 +72,7 @@ class ServiceHandle:
 
     def owned(self) -> bool:
         """The pid is alive and still the process we started (not a reused pid)."""
-        if not _pid_alive(self.pid):
+        if not pid_alive(self.pid):
             return False
         if self.start_ticks is not None:
             return _start_ticks(self.pid) == self.start_ticks
@@ -122,7 +103,7 @@ class LocalTarget:
         self, *, db_url: str, workdir: Path | str, host: str = "127.0.0.1",
         lendops_cmd: Sequence[str] = ("lendops",), env: Mapping[str, str] | None = None,
         ready_timeout: float = 60.0, workers: int = 1,
-        port_picker: Callable[[str], int] = _free_port,
+        port_picker: Callable[[str], int] = free_port,
     ) -> None:
         self.db_url = db_url
         self.workdir = Path(workdir)
@@ -211,14 +192,14 @@ class LocalTarget:
         except ProcessLookupError:
             return
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _pid_alive(handle.pid):
+        while time.monotonic() < deadline and pid_alive(handle.pid):
             time.sleep(0.05)
         try:
             os.killpg(handle.pid, signal.SIGKILL)  # stragglers (workers) or a hung leader
         except ProcessLookupError:
             pass
         end = time.monotonic() + 5
-        while time.monotonic() < end and _pid_alive(handle.pid):
+        while time.monotonic() < end and pid_alive(handle.pid):
             time.sleep(0.05)
 
     def stop_canary(self) -> None:
