@@ -162,7 +162,7 @@ class Controller:
                 self.sleep(self.options.tick_seconds)
         finally:
             if self.load is not None and is_final(self.state) and self.load.active:
-                self.note("load", self.load.stop())
+                self.note("load", self._stop_load())
             self.flush_notifications()
             self.persist()
             self._pool.shutdown(wait=False)
@@ -232,7 +232,15 @@ class Controller:
                 return
             self.note("load", f"load scenario {self.load.spec.scenario} started against {router}")
         elif not wanted and self.state.phase not in ACTIVE_PHASES and self.load.active:
-            self.note("load", self.load.stop())
+            self.note("load", self._stop_load())
+
+    def _stop_load(self) -> str:
+        """Stop the load; a load that will not stop is killed and reported, never a
+        reason for the controller itself to fail."""
+        try:
+            return str(self.load.stop())
+        except Exception as exc:  # noqa: BLE001 - the rollout's outcome stands regardless
+            return f"load did not stop cleanly: {exc}"
 
     # -- transitions ----------------------------------------------------------------
     def apply(self, event: Event) -> None:

@@ -46,7 +46,7 @@ class LoadDriver:
     def stop(self) -> str:
         """Stop the load; a one-line summary for the history."""
         if self.running is not None:
-            summary = self.running.stop()
+            summary = self.running.stop(timeout=20.0)
             self.running = None
             return (f"load {summary.scenario}: {summary.requests} requests, {summary.failures} failed, "
                     f"{summary.request_rate:.1f} req/s, tracks {summary.tracks}")
