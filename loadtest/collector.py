@@ -22,8 +22,8 @@ REPORT_KEY = "lendops_loadtest"
 
 
 @dataclass
-class ProcessStats:
-    """What one process measured since the last drain."""
+class _Tallies:
+    """The measurements of a run: kept per process, merged across processes."""
 
     steps: dict[str, LatencyHistogram] = field(default_factory=dict)
     step_failures: Counter[str] = field(default_factory=Counter)
@@ -38,6 +38,11 @@ class ProcessStats:
     start_lag: LatencyHistogram = field(default_factory=LatencyHistogram)
     requests: int = 0
     failures: int = 0
+
+
+@dataclass
+class ProcessStats(_Tallies):
+    """What one process measured since the last drain."""
 
     def record_request(self, step: str, millis: float, *, failed: bool, track: str | None = None,
                        version: str | None = None, branch: str | None = None) -> None:
@@ -90,22 +95,9 @@ class WorkerTally:
 
 
 @dataclass
-class RunStats:
+class RunStats(_Tallies):
     """All processes' measurements merged: what thresholds are judged on."""
 
-    steps: dict[str, LatencyHistogram] = field(default_factory=dict)
-    step_failures: Counter[str] = field(default_factory=Counter)
-    journeys_started: Counter[str] = field(default_factory=Counter)
-    journeys_failed: Counter[str] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    tracks: Counter[str] = field(default_factory=Counter)
-    versions: Counter[str] = field(default_factory=Counter)
-    branches: Counter[str] = field(default_factory=Counter)
-    scheduled: int = 0
-    dropped: int = 0
-    start_lag: LatencyHistogram = field(default_factory=LatencyHistogram)
-    requests: int = 0
-    failures: int = 0
     workers: dict[str, WorkerTally] = field(default_factory=dict)
 
     def merge(self, wire: dict[str, Any], *, worker_id: str, worker_index: int | None = None) -> None:
