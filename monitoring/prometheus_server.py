@@ -59,9 +59,12 @@ class PrometheusServer:
         return self.workdir / "prometheus.log"
 
     @classmethod
-    def start(cls, workdir: str | Path, *, jobs: Sequence[str], interval: str = "1s",
-              rule_files: Sequence[str | Path] = (), ready_timeout_s: float = 20.0) -> "PrometheusServer":
-        """Start Prometheus scraping each job from its ``<job>.targets.json`` file."""
+    def start(cls, workdir: str | Path, *, jobs: Sequence[str] = (), static: Mapping[str, str] | None = None,
+              interval: str = "1s", rule_files: Sequence[str | Path] = (),
+              ready_timeout_s: float = 20.0) -> "PrometheusServer":
+        """Start Prometheus scraping each of ``jobs`` from its ``<job>.targets.json`` file
+        (targets that change while it runs), and each ``static`` job at its fixed
+        ``host:port``."""
         binary = prometheus_binary()
         if binary is None:
             raise PrometheusServerError("the prometheus binary is not installed (apt-get install prometheus)")
@@ -78,6 +81,9 @@ class PrometheusServer:
                 {"job_name": job, "file_sd_configs": [{"files": [str(root / f"{job}.targets.json")],
                                                        "refresh_interval": "1s"}]}
                 for job in jobs
+            ] + [
+                {"job_name": job, "static_configs": [{"targets": [address]}]}
+                for job, address in (static or {}).items()
             ],
         }
         config_path = root / "prometheus.yml"
@@ -118,6 +124,12 @@ class PrometheusServer:
         """Wait until ``count`` targets have been scraped successfully."""
         self._wait(lambda: sum(float(r["value"][1]) for r in self.query("up")) >= count,
                    f"{count} targets up", timeout_s)
+
+    def wait_jobs(self, jobs: Sequence[str], *, timeout_s: float = 30.0) -> None:
+        """Wait until every one of ``jobs`` has been scraped successfully."""
+        wanted = set(jobs)
+        self._wait(lambda: wanted <= {r["metric"].get("job") for r in self.query("up == 1")},
+                   f"jobs {sorted(wanted)} up", timeout_s)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

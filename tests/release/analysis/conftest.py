@@ -5,16 +5,13 @@ scraping both every second."""
 from __future__ import annotations
 
 import random
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from prometheus_client import start_http_server
+
+from monitoring.prometheus_server import PrometheusServer, prometheus_binary
 
 from .streams import Build, Service
 
@@ -52,67 +49,20 @@ def live_services() -> Iterator[LiveServices]:
     svc.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LivePrometheus:
-    def __init__(self, url: str, proc: subprocess.Popen) -> None:
-        self.url = url
-        self.proc = proc
-
-    def query(self, promql: str) -> list:
-        r = requests.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5)
-        r.raise_for_status()
-        return r.json()["data"]["result"]
-
-    def wait_up(self, jobs: tuple[str, ...], *, deadline_s: float = 30.0) -> None:
-        # The first scrape happens only after ~5-6 s (batched target discovery).
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            try:
-                rows = self.query("up == 1")
-            except requests.RequestException:
-                rows = []
-            if {r["metric"].get("job") for r in rows} >= set(jobs):
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"Prometheus did not scrape {jobs} within {deadline_s} s")
-
-
 @pytest.fixture
 def prometheus_for(tmp_path: Path):
     """Start a real Prometheus scraping the given endpoints every second."""
-    binary = shutil.which("prometheus")
-    if binary is None:
+    if prometheus_binary() is None:
         pytest.skip("the prometheus binary (Debian package) is not installed")
-    started: list[subprocess.Popen] = []
+    started: list[PrometheusServer] = []
 
-    def start(endpoints: dict[str, str]) -> LivePrometheus:
-        port = _free_port()
-        jobs = "\n".join(
-            f"  - job_name: {track}\n    static_configs:\n      - targets: ['{url.removeprefix('http://')}']"
-            for track, url in endpoints.items()
-        )
-        config = tmp_path / "prometheus.yml"
-        config.write_text(f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{jobs}\n")
-        proc = subprocess.Popen(
-            [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-            stdout=subprocess.DEVNULL, stderr=(tmp_path / "prometheus.log").open("w"),
-        )
-        started.append(proc)
-        prom = LivePrometheus(f"http://127.0.0.1:{port}", proc)
-        prom.wait_up(tuple(endpoints))
+    def start(endpoints: dict[str, str]) -> PrometheusServer:
+        prom = PrometheusServer.start(tmp_path / "prometheus",
+                                      static={track: url.removeprefix("http://") for track, url in endpoints.items()})
+        started.append(prom)
+        prom.wait_jobs(tuple(endpoints))
         return prom
 
     yield start
-    for proc in started:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    for prom in started:
+        prom.stop()
