@@ -76,7 +76,12 @@ def test_every_panel_query_returns_data_for_both_tracks(seeded_sqlite_url: str, 
             journeys(2)
             prom.wait_for("the new journeys", lambda: len(prom.by_track(
                 'sum by (track) (increase(lending_credit_decisions_total[30s])) > 0')) == 2)
-            time.sleep(2)  # rules evaluated on the new samples
+            # Recording rules evaluated on the new samples (a fixed sleep was too short
+            # when the machine was busy).
+            prom.wait_for("recording rules on the new samples", lambda: len(prom.by_track(
+                "track:lending_approval:ratio_rate30m")) == 2 and len(prom.by_track(
+                "track:lending_api_errors:ratio_rate5m")) == 2)
+            time.sleep(1)
             empty, one_track, checked, per_track = [], [], 0, 0
             for board in build_dashboards():
                 for title, ref, expr in panel_queries(board.model):
